@@ -1,0 +1,17 @@
+"""Settings for the test suite: production settings with test-friendly environment defaults."""
+
+import os
+
+os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
+os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
+os.environ.setdefault("ASANA_CLIENT_ID", "sandbox-client-id")
+os.environ.setdefault("ASANA_CLIENT_SECRET", "sandbox-client-secret")
+os.environ.setdefault("APP_BASE_URL", "http://testserver")
+
+from config.settings import *  # noqa: E402, F403
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+# Tests may not share a Redis-backed cache with other runs or each other.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -1,0 +1,77 @@
+"""The person's connected Asana identity: what is stored, its health, and disconnecting it."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from django.conf import settings
+from social_django.models import UserSocialAuth
+from social_django.utils import load_strategy
+
+logger = logging.getLogger("tasklink.oauth")
+
+PROVIDER = "asana"
+
+
+def get_identity(user, provider: str = PROVIDER) -> UserSocialAuth | None:
+    if not user.is_authenticated:
+        return None
+    return UserSocialAuth.objects.filter(user=user, provider=provider).order_by("-id").first()
+
+
+def needs_reconnect(identity: UserSocialAuth) -> bool:
+    return bool(identity.extra_data.get("needs_reconnect"))
+
+
+def mark_needs_reconnect(identity: UserSocialAuth) -> None:
+    identity.extra_data["needs_reconnect"] = True
+    identity.save(update_fields=["extra_data"])
+
+
+def expires_at(identity: UserSocialAuth) -> float | None:
+    data = identity.extra_data
+    try:
+        return float(data["auth_time"]) + float(data["expires_in"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
+@dataclass(frozen=True)
+class TokenStatus:
+    label: str
+    healthy: bool
+
+
+def token_status(identity: UserSocialAuth) -> TokenStatus:
+    if needs_reconnect(identity):
+        return TokenStatus("Asana refused the stored grant: reconnect to keep using Asana.", False)
+    if not identity.extra_data.get("refresh_token"):
+        return TokenStatus("No refresh token stored: reconnect when the token expires.", False)
+    deadline = expires_at(identity)
+    if deadline is not None and deadline <= time.time():
+        return TokenStatus("Access token expired; it is renewed on the next use.", True)
+    if deadline is not None:
+        minutes = max(int((deadline - time.time()) // 60), 0)
+        return TokenStatus(f"Active; access token renews in about {minutes} min.", True)
+    return TokenStatus("Active.", True)
+
+
+def disconnect(request, identity: UserSocialAuth) -> bool:
+    """Revoke the grant at Asana, then forget the tokens. Returns whether Asana confirmed."""
+    strategy = load_strategy(request)
+    backend = identity.get_backend_instance(strategy)
+    refresh_token = identity.extra_data.get("refresh_token")
+    revoked = False
+    if backend is not None and refresh_token:
+        try:
+            revoked = bool(backend.revoke_token(refresh_token, identity.uid))
+        except Exception as exc:  # the local disconnect must happen even when Asana is down
+            logger.warning("Revoking the Asana grant of user %s failed: %s", identity.user_id, exc)
+    identity.delete()
+    return revoked
+
+
+def sandbox_in_use() -> bool:
+    return settings.ASANA_CLIENT_ID == settings.SANDBOX_CLIENT_ID

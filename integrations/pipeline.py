@@ -1,0 +1,17 @@
+"""Steps of social-auth's pipeline that make it an identity *link*, never a sign-up."""
+
+from __future__ import annotations
+
+from social_core.exceptions import AuthPolicyError
+
+
+def require_logged_in_user(backend, user=None, *args, **kwargs):
+    # Connecting Asana attaches an identity to a Tasklink account; it never creates one.
+    if user is None or not user.is_authenticated:
+        raise AuthPolicyError(backend, code="login_required", stage="pipeline")
+
+
+def clear_reconnect_flag(backend, social=None, *args, **kwargs):
+    # A fresh grant heals an identity the client marked as needing reconnection.
+    if social is not None and social.extra_data.pop("needs_reconnect", None):
+        social.save(update_fields=["extra_data"])

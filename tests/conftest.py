@@ -1,0 +1,101 @@
+"""The shared people of the suite: an owner, a member and an outsider, and their issues."""
+
+from __future__ import annotations
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from tracker.models import Event, Issue, Membership, Organization, Project
+
+
+def make_user(username: str, email: str | None = None, password: str = "s3cret-pass-123"):
+    return get_user_model().objects.create_user(
+        username=username,
+        email=email or f"{username}@example.com",
+        password=password,
+        first_name=username.capitalize(),
+    )
+
+
+@pytest.fixture
+def organization(db):
+    return Organization.objects.create(name="Acme", slug="acme")
+
+
+@pytest.fixture
+def project(organization):
+    return Project.objects.create(
+        organization=organization,
+        name="Backend",
+        slug="backend",
+        short_name="BACKEND",
+        platform="python",
+    )
+
+
+@pytest.fixture
+def owner(organization):
+    user = make_user("ada")
+    Membership.objects.create(organization=organization, user=user, role=Membership.Role.OWNER)
+    return user
+
+
+@pytest.fixture
+def member(organization):
+    user = make_user("grace")
+    Membership.objects.create(organization=organization, user=user, role=Membership.Role.MEMBER)
+    return user
+
+
+@pytest.fixture
+def outsider(db):
+    user = make_user("mallory")
+    other = Organization.objects.create(name="Other", slug="other")
+    Membership.objects.create(organization=other, user=user, role=Membership.Role.OWNER)
+    Project.objects.create(organization=other, name="Theirs", slug="theirs", short_name="THEIRS")
+    return user
+
+
+@pytest.fixture
+def issue(project):
+    issue = Issue.objects.create(
+        project=project,
+        title="ZeroDivisionError: division by zero",
+        culprit="billing.invoices.compute_discount",
+    )
+    Event.objects.create(
+        issue=issue,
+        event_id="e" * 32,
+        message="division by zero",
+        exception_type="ZeroDivisionError",
+        exception_value="division by zero",
+        frames=[
+            {
+                "filename": "billing/invoices.py",
+                "function": "compute_discount",
+                "lineno": 87,
+                "context_line": "return a / b",
+                "in_app": True,
+            }
+        ],
+        tags={"environment": "production"},
+    )
+    return issue
+
+
+@pytest.fixture
+def owner_client(client, owner):
+    client.force_login(owner)
+    return client
+
+
+@pytest.fixture
+def member_client(client, member):
+    client.force_login(member)
+    return client
+
+
+@pytest.fixture
+def outsider_client(client, outsider):
+    client.force_login(outsider)
+    return client

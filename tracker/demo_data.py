@@ -1,0 +1,329 @@
+"""Realistic issues, events and stack traces for the demo and for new sign-ups."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from tracker.models import Activity, Event, Issue, Project
+
+
+def py(filename, function, lineno, line, in_app=True):
+    return {
+        "filename": filename,
+        "function": function,
+        "lineno": lineno,
+        "context_line": line,
+        "in_app": in_app,
+    }
+
+
+BACKEND_ISSUES = [
+    {
+        "title": "ZeroDivisionError: division by zero",
+        "culprit": "billing.invoices.compute_discount",
+        "level": "error",
+        "type": "ZeroDivisionError",
+        "value": "division by zero",
+        "url": "https://api.acme.test/v1/invoices/8812/preview",
+        "frames": [
+            py(
+                "django/core/handlers/base.py",
+                "_get_response",
+                197,
+                "response = wrapped_callback(request, *callback_args, **callback_kwargs)",
+                False,
+            ),
+            py(
+                "billing/views.py",
+                "preview_invoice",
+                54,
+                "totals = compute_totals(invoice, coupon=request.GET.get('coupon'))",
+            ),
+            py(
+                "billing/invoices.py",
+                "compute_totals",
+                112,
+                "discount = compute_discount(invoice.subtotal, coupon)",
+            ),
+            py(
+                "billing/invoices.py",
+                "compute_discount",
+                87,
+                "return coupon.amount_off / invoice_line_count",
+            ),
+        ],
+    },
+    {
+        "title": "KeyError: 'shipping_address'",
+        "culprit": "orders.checkout.build_shipment",
+        "level": "error",
+        "type": "KeyError",
+        "value": "'shipping_address'",
+        "url": "https://api.acme.test/v1/checkout",
+        "frames": [
+            py("orders/views.py", "checkout", 41, "shipment = build_shipment(cart, payload)"),
+            py("orders/checkout.py", "build_shipment", 73, "address = payload['shipping_address']"),
+        ],
+    },
+    {
+        "title": "OperationalError: could not connect to server: Connection refused",
+        "culprit": "django.db.backends.postgresql.base in get_new_connection",
+        "level": "fatal",
+        "type": "OperationalError",
+        "value": "could not connect to server: Connection refused\n\tIs the server running on "
+        'host "db.internal" (10.0.3.7) and accepting TCP/IP connections on port 5432?',
+        "url": "https://api.acme.test/healthz",
+        "frames": [
+            py("health/views.py", "healthz", 12, "connection.ensure_connection()"),
+            py(
+                "django/db/backends/base/base.py", "ensure_connection", 289, "self.connect()", False
+            ),
+            py(
+                "django/db/backends/postgresql/base.py",
+                "get_new_connection",
+                269,
+                "connection = self.Database.connect(**conn_params)",
+                False,
+            ),
+        ],
+    },
+    {
+        "title": "TimeoutError: Payment gateway did not answer within 10s",
+        "culprit": "payments.gateway.charge",
+        "level": "error",
+        "type": "TimeoutError",
+        "value": "Payment gateway did not answer within 10s",
+        "url": "https://api.acme.test/v1/payments",
+        "frames": [
+            py("payments/views.py", "create_payment", 66, "charge = gateway.charge(order)"),
+            py(
+                "payments/gateway.py",
+                "charge",
+                131,
+                "response = self.session.post(url, json=body, timeout=10)",
+            ),
+        ],
+    },
+    {
+        "title": "IntegrityError: duplicate key value violates unique constraint "
+        '"accounts_user_email_key"',
+        "culprit": "accounts.signup.create_account",
+        "level": "error",
+        "type": "IntegrityError",
+        "value": 'duplicate key value violates unique constraint "accounts_user_email_key"\n'
+        "DETAIL:  Key (email)=(ada@example.com) already exists.",
+        "url": "https://api.acme.test/v1/signup",
+        "frames": [
+            py("accounts/signup.py", "create_account", 28, "user = User.objects.create(**fields)"),
+        ],
+    },
+    {
+        "title": "Slow query: report generation took 14.2s",
+        "culprit": "reports.tasks.generate_monthly_report",
+        "level": "warning",
+        "type": "SlowQueryWarning",
+        "value": "SELECT ... FROM orders_order took 14.2s",
+        "url": "",
+        "frames": [
+            py(
+                "reports/tasks.py",
+                "generate_monthly_report",
+                45,
+                "rows = list(Order.objects.filter(created__month=month).values())",
+            ),
+        ],
+    },
+    {
+        "title": "ValueError: <script>alert('xss')</script> is not a valid SKU",
+        "culprit": "catalog.sku.parse_sku",
+        "level": "error",
+        "type": "ValueError",
+        "value": "<script>alert('xss')</script> is not a valid SKU",
+        "url": "https://api.acme.test/v1/products/lookup?sku=%3Cscript%3E",
+        "frames": [
+            py("catalog/views.py", "lookup", 20, "sku = parse_sku(request.GET['sku'])"),
+            py("catalog/sku.py", "parse_sku", 9, "raise ValueError(f'{raw} is not a valid SKU')"),
+        ],
+    },
+]
+
+
+def js(filename, function, lineno, line, in_app=True):
+    return {
+        "filename": filename,
+        "function": function,
+        "lineno": lineno,
+        "context_line": line,
+        "in_app": in_app,
+    }
+
+
+FRONTEND_ISSUES = [
+    {
+        "title": "TypeError: Cannot read properties of undefined (reading 'map')",
+        "culprit": "src/components/CartItems.tsx in CartItems",
+        "level": "error",
+        "type": "TypeError",
+        "value": "Cannot read properties of undefined (reading 'map')",
+        "url": "https://shop.acme.test/cart",
+        "frames": [
+            js(
+                "node_modules/react-dom/cjs/react-dom.production.min.js",
+                "renderWithHooks",
+                4211,
+                "",
+                False,
+            ),
+            js(
+                "src/components/CartItems.tsx",
+                "CartItems",
+                18,
+                "{cart.items.map((item) => <CartRow key={item.id} item={item} />)}",
+            ),
+        ],
+    },
+    {
+        "title": "ChunkLoadError: Loading chunk 412 failed.",
+        "culprit": "webpack/runtime/jsonp chunk loading",
+        "level": "warning",
+        "type": "ChunkLoadError",
+        "value": "Loading chunk 412 failed.\n(error: https://shop.acme.test/static/js/412.chunk.js)",
+        "url": "https://shop.acme.test/account/orders",
+        "frames": [
+            js("webpack/runtime/jsonp chunk loading", "loadingEnded", 27, "", False),
+            js(
+                "src/routes/index.tsx",
+                "lazyOrders",
+                9,
+                "const Orders = lazy(() => import('./Orders'));",
+            ),
+        ],
+    },
+    {
+        "title": "Unhandled Promise Rejection: NetworkError when attempting to fetch resource.",
+        "culprit": "src/api/client.ts in request",
+        "level": "error",
+        "type": "TypeError",
+        "value": "NetworkError when attempting to fetch resource.",
+        "url": "https://shop.acme.test/checkout",
+        "frames": [
+            js("src/pages/Checkout.tsx", "submitOrder", 88, "await api.post('/orders', order);"),
+            js(
+                "src/api/client.ts",
+                "request",
+                31,
+                "const response = await fetch(url, { ...init, signal });",
+            ),
+        ],
+    },
+    {
+        "title": "RangeError: Maximum call stack size exceeded",
+        "culprit": "src/utils/deepMerge.ts in deepMerge",
+        "level": "error",
+        "type": "RangeError",
+        "value": "Maximum call stack size exceeded",
+        "url": "https://shop.acme.test/settings",
+        "frames": [
+            js(
+                "src/hooks/useSettings.ts",
+                "useSettings",
+                22,
+                "const merged = deepMerge(defaults, saved);",
+            ),
+            js(
+                "src/utils/deepMerge.ts",
+                "deepMerge",
+                7,
+                "out[key] = deepMerge(out[key], value[key]);",
+            ),
+        ],
+    },
+    {
+        "title": "SecurityError: Failed to read the 'localStorage' property from 'Window'",
+        "culprit": "src/store/persist.ts in loadState",
+        "level": "warning",
+        "type": "SecurityError",
+        "value": "Failed to read the 'localStorage' property from 'Window': Access is denied "
+        "for this document.",
+        "url": "https://shop.acme.test/",
+        "frames": [
+            js(
+                "src/store/persist.ts",
+                "loadState",
+                5,
+                "const raw = window.localStorage.getItem('state');",
+            ),
+        ],
+    },
+]
+
+BROWSERS = ["Chrome 131", "Firefox 133", "Safari 18.1", "Edge 131"]
+RELEASES = ["2026.11.3", "2026.11.4", "2026.11.5"]
+
+
+@transaction.atomic
+def create_issues(
+    project: Project, specs: list[dict], events_per_issue: int = 3, seed: int = 7
+) -> list[Issue]:
+    """Create issues with their events and a first-seen activity; idempotent by title."""
+    rng = random.Random(f"{seed}-{project.pk}")
+    now = timezone.now()
+    issues = []
+    for spec in specs:
+        issue = Issue.objects.filter(project=project, title=spec["title"]).first()
+        if issue:
+            issues.append(issue)
+            continue
+        first_seen = now - timedelta(days=rng.randint(1, 20), minutes=rng.randint(0, 600))
+        last_seen = now - timedelta(minutes=rng.randint(1, 600))
+        issue = Issue.objects.create(
+            project=project,
+            title=spec["title"],
+            culprit=spec["culprit"],
+            level=spec["level"],
+            first_seen=first_seen,
+            last_seen=last_seen,
+            event_count=rng.randint(events_per_issue, 900),
+            user_count=rng.randint(1, 120),
+        )
+        Activity.objects.create(issue=issue, kind=Activity.Kind.FIRST_SEEN, date_added=first_seen)
+        span = (last_seen - first_seen) / max(events_per_issue, 1)
+        Event.objects.bulk_create(
+            Event(
+                issue=issue,
+                event_id=hashlib.md5(f"{project.pk}-{spec['title']}-{n}".encode()).hexdigest(),
+                timestamp=last_seen - span * n,
+                message=spec["value"].splitlines()[0],
+                exception_type=spec["type"],
+                exception_value=spec["value"],
+                frames=spec["frames"],
+                tags=_tags(project, rng),
+                request={
+                    "method": "GET" if n % 2 else "POST",
+                    "url": spec["url"],
+                    "headers": {"User-Agent": "Mozilla/5.0"},
+                }
+                if spec["url"]
+                else {},
+            )
+            for n in range(events_per_issue)
+        )
+        issues.append(issue)
+    return issues
+
+
+def _tags(project: Project, rng: random.Random) -> dict:
+    tags = {
+        "environment": rng.choice(["production", "production", "staging"]),
+        "release": rng.choice(RELEASES),
+    }
+    if project.platform == "javascript":
+        tags["browser"] = rng.choice(BROWSERS)
+    else:
+        tags["server_name"] = f"web-{rng.randint(1, 4)}"
+    return tags

@@ -1,0 +1,232 @@
+"""The error-tracker side: organizations, their projects, issues, events and activity."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Organization(models.Model):
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, unique=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="organizations"
+    )
+    date_added = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        MEMBER = "member", "Member"
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.MEMBER)
+    date_added = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "user"], name="unique_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.organization} ({self.role})"
+
+
+class ProjectQuerySet(models.QuerySet):
+    def for_user(self, user) -> ProjectQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(organization__membership__user=user)
+
+    def owned_by(self, user) -> ProjectQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(
+            organization__membership__user=user,
+            organization__membership__role=Membership.Role.OWNER,
+        )
+
+    def next_issue_number(self, project_id: int) -> int:
+        # UPDATE ... SET counter = counter + 1 is atomic on every database, so two issues
+        # created at once never share a number.
+        self.filter(pk=project_id).update(issue_counter=models.F("issue_counter") + 1)
+        return self.filter(pk=project_id).values_list("issue_counter", flat=True).get()
+
+
+class Project(models.Model):
+    organization = models.ForeignKey(
+        Organization, on_delete=models.CASCADE, related_name="projects"
+    )
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60)
+    # Prefix of the issues' short ids, e.g. BACKEND in BACKEND-1A.
+    short_name = models.CharField(max_length=20)
+    platform = models.CharField(max_length=30, blank=True)
+    # Last issue number handed out; short ids are never reused.
+    issue_counter = models.PositiveIntegerField(default=0)
+    date_added = models.DateTimeField(default=timezone.now)
+
+    objects = ProjectQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "slug"], name="unique_project_slug")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def base36(number: int) -> str:
+    digits = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if number == 0:
+            return out
+
+
+class IssueQuerySet(models.QuerySet):
+    def for_user(self, user) -> IssueQuerySet:
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(project__organization__membership__user=user)
+
+    def search(self, query: str) -> IssueQuerySet:
+        query = query.strip()
+        if not query:
+            return self
+        return self.filter(Q(title__icontains=query) | Q(culprit__icontains=query))
+
+
+class Issue(models.Model):
+    class Level(models.TextChoices):
+        FATAL = "fatal", "Fatal"
+        ERROR = "error", "Error"
+        WARNING = "warning", "Warning"
+        INFO = "info", "Info"
+        DEBUG = "debug", "Debug"
+
+    class Status(models.TextChoices):
+        UNRESOLVED = "unresolved", "Unresolved"
+        RESOLVED = "resolved", "Resolved"
+        IGNORED = "ignored", "Ignored"
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="issues")
+    number = models.PositiveIntegerField()
+    title = models.CharField(max_length=500)
+    culprit = models.CharField(max_length=500, blank=True)
+    level = models.CharField(max_length=10, choices=Level.choices, default=Level.ERROR)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.UNRESOLVED)
+    first_seen = models.DateTimeField(default=timezone.now)
+    last_seen = models.DateTimeField(default=timezone.now)
+    event_count = models.PositiveIntegerField(default=0)
+    user_count = models.PositiveIntegerField(default=0)
+
+    objects = IssueQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-last_seen", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "number"], name="unique_issue_number")
+        ]
+        indexes = [
+            models.Index(fields=["-last_seen", "-id"], name="issue_recent"),
+            models.Index(fields=["project", "status", "-last_seen"], name="issue_project_status"),
+            models.Index(fields=["status", "-last_seen"], name="issue_status_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.short_id} {self.title}"
+
+    def save(self, *args, **kwargs):
+        if not self.number:
+            self.number = Project.objects.next_issue_number(self.project_id)
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self) -> str:
+        return reverse("issue_detail", args=[self.pk])
+
+    @property
+    def short_id(self) -> str:
+        return f"{self.project.short_name}-{base36(self.number)}"
+
+    def absolute_url(self) -> str:
+        """The issue's URL outside the app, e.g. in an Asana task's notes."""
+        return settings.APP_BASE_URL + self.get_absolute_url()
+
+
+class Event(models.Model):
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events")
+    event_id = models.CharField(max_length=32, unique=True)
+    timestamp = models.DateTimeField(default=timezone.now)
+    message = models.TextField(blank=True)
+    exception_type = models.CharField(max_length=200, blank=True)
+    exception_value = models.TextField(blank=True)
+    # [{"filename", "function", "lineno", "context_line", "in_app"}], innermost frame last.
+    frames = models.JSONField(default=list, blank=True)
+    tags = models.JSONField(default=dict, blank=True)
+    # {"method", "url", "headers", "query_string", "data"}
+    request = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-timestamp", "-id"]
+        indexes = [models.Index(fields=["issue", "-timestamp"], name="event_issue_recent")]
+
+    def __str__(self) -> str:
+        return self.event_id
+
+    def stacktrace_text(self) -> str:
+        """The stack trace as Python prints it: used in Asana task notes."""
+        lines = ["Traceback (most recent call last):"]
+        for frame in self.frames:
+            lines.append(
+                f'  File "{frame.get("filename", "?")}", line {frame.get("lineno", "?")}, '
+                f"in {frame.get('function', '?')}"
+            )
+            if frame.get("context_line"):
+                lines.append(f"    {frame['context_line'].strip()}")
+        lines.append(f"{self.exception_type}: {self.exception_value}".strip(": "))
+        return "\n".join(lines)
+
+
+class Activity(models.Model):
+    class Kind(models.TextChoices):
+        FIRST_SEEN = "first_seen", "first saw this issue"
+        RESOLVED = "resolved", "resolved this issue"
+        IGNORED = "ignored", "ignored this issue"
+        REOPENED = "reopened", "reopened this issue"
+        COMMENT = "comment", "commented"
+        CREATE_ISSUE = "create_issue", "created a task"
+        LINK_ISSUE = "link_issue", "linked a task"
+        UNLINK_ISSUE = "unlink_issue", "unlinked a task"
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="activities")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
+    )
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Free-form details, e.g. {"provider": "asana", "title": …, "url": …} for task activity.
+    data = models.JSONField(default=dict, blank=True)
+    date_added = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-date_added", "-id"]
+        verbose_name_plural = "activities"
+        indexes = [models.Index(fields=["issue", "-date_added"], name="activity_issue_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.user or 'Tasklink'} {self.get_kind_display()}"

@@ -1,0 +1,96 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Exists, OuterRef
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST
+from django_htmx.middleware import HtmxDetails
+
+from integrations.models import ExternalIssue
+from tracker.access import get_issue_for_user
+from tracker.forms import IssueFilterForm, IssueStatusForm
+from tracker.models import Activity, Issue, Project
+
+ISSUES_PER_PAGE = 25
+
+
+class HtmxHttpRequest(HttpRequest):
+    htmx: HtmxDetails
+
+
+@login_required
+def issue_list(request: HtmxHttpRequest) -> HttpResponse:
+    projects = list(Project.objects.for_user(request.user).select_related("organization"))
+    form = IssueFilterForm(request.GET, projects=projects)
+    filters = form.filters()
+
+    issues = Issue.objects.filter(project__in=projects).select_related("project")
+    issues = issues.annotate(
+        has_task=Exists(ExternalIssue.objects.filter(issue=OuterRef("pk")))
+    ).search(filters["query"])
+    if filters["project"]:
+        issues = issues.filter(project_id=filters["project"])
+    if filters["status"] != "all":
+        issues = issues.filter(status=filters["status"])
+    if filters["linked"] == "linked":
+        issues = issues.filter(has_task=True)
+    elif filters["linked"] == "unlinked":
+        issues = issues.filter(has_task=False)
+
+    page = Paginator(issues, ISSUES_PER_PAGE).get_page(request.GET.get("page"))
+    querystring = request.GET.copy()
+    querystring.pop("page", None)
+    context = {
+        "form": form,
+        "filters": filters,
+        "page": page,
+        "projects": projects,
+        "querystring": querystring.urlencode(),
+    }
+    template = "tracker/issue_list.html#results" if request.htmx else "tracker/issue_list.html"
+    return render(request, template, context)
+
+
+@login_required
+def issue_detail(request: HtmxHttpRequest, issue_id: int) -> HttpResponse:
+    issue = get_issue_for_user(request, issue_id)
+    context = {
+        "issue": issue,
+        "event": issue.events.first(),
+        "activities": issue.activities.select_related("user")[:50],
+        "plugins": ["asana"],
+    }
+    return render(request, "tracker/issue_detail.html", context)
+
+
+STATUS_ACTIVITY = {
+    Issue.Status.RESOLVED: Activity.Kind.RESOLVED,
+    Issue.Status.IGNORED: Activity.Kind.IGNORED,
+    Issue.Status.UNRESOLVED: Activity.Kind.REOPENED,
+}
+
+
+@login_required
+@require_POST
+def issue_set_status(request: HtmxHttpRequest, issue_id: int) -> HttpResponse:
+    issue = get_issue_for_user(request, issue_id)
+    form = IssueStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "That status does not exist.")
+        return redirect(issue)
+    status = form.cleaned_data["status"]
+    if status != issue.status:
+        issue.status = status
+        issue.save(update_fields=["status"])
+        Activity.objects.create(issue=issue, user=request.user, kind=STATUS_ACTIVITY[status])
+    if request.htmx:
+        context = {
+            "issue": issue,
+            "activities": issue.activities.select_related("user")[:50],
+        }
+        return render(request, "tracker/issue_detail.html#status-and-activity", context)
+    messages.success(request, f"Issue marked {issue.get_status_display().lower()}.")
+    return redirect(issue)
