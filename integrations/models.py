@@ -24,10 +24,9 @@ class ExternalIssue(models.Model):
     origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.CREATED)
     # Last known state of the task at the tracker, refreshed when the panel reads the task.
     completed = models.BooleanField(default=False)
-    # The remote project and assignee gids the task was created with; they become this
-    # person's defaults for the next task in the same project.
-    remote_project = models.CharField(max_length=64, blank=True)
-    remote_assignee = models.CharField(max_length=64, blank=True)
+    # What the task was created with ({"project", "project_label", "assignee",
+    # "assignee_label"}): this person's defaults for their next task in the same project.
+    choices = models.JSONField(default=dict, blank=True)
     # One per rendered create form: a double submit or a second tab finds the mapping the
     # first submit stored instead of creating a second task.
     idempotency_key = models.CharField(max_length=64, blank=True)

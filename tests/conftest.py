@@ -99,3 +99,62 @@ def member_client(client, member):
 def outsider_client(client, outsider):
     client.force_login(outsider)
     return client
+
+
+# --- the Asana sandbox, in-process ----------------------------------------------------------
+
+SANDBOX_ADA = "ada@acme.test"  # a sandbox user in both workspaces
+
+
+@pytest.fixture(scope="session")
+def sandbox_server():
+    from integrations.asana.sandbox import start_sandbox
+
+    with start_sandbox() as server:
+        yield server
+
+
+@pytest.fixture
+def sandbox(sandbox_server, settings):
+    """The sandbox reset to its seed, with Tasklink pointed at it."""
+    import requests
+
+    requests.post(f"{sandbox_server.url}/_sandbox/reset", timeout=5).raise_for_status()
+    settings.ASANA_BASE_URL = sandbox_server.url
+    from django.core.cache import cache
+
+    cache.clear()
+    return sandbox_server
+
+
+def sandbox_log(sandbox, path_prefix: str = "") -> list[dict]:
+    import requests
+
+    entries = requests.get(f"{sandbox.url}/_sandbox/requests", timeout=5).json()
+    entries = entries.get("data", entries) if isinstance(entries, dict) else entries
+    return [e for e in entries if e["path"].startswith(path_prefix)]
+
+
+def connect_identity(user, sandbox, who: str = SANDBOX_ADA):
+    """An Asana identity for `user` with live sandbox tokens, as a finished dance stores it."""
+    import time
+
+    from social_django.models import UserSocialAuth
+
+    answer = sandbox.state.issue_tokens(who)
+    person = answer["data"]
+    return UserSocialAuth.objects.create(
+        user=user,
+        provider="asana",
+        uid=str(person["gid"]),
+        extra_data={
+            "access_token": answer["access_token"],
+            "refresh_token": answer["refresh_token"],
+            "expires_in": answer["expires_in"],
+            "auth_time": int(time.time()),
+            "token_type": "bearer",
+            "gid": str(person["gid"]),
+            "name": person["name"],
+            "email": person["email"],
+        },
+    )

@@ -57,10 +57,14 @@ def issue_list(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 def issue_detail(request: HtmxHttpRequest, issue_id: int) -> HttpResponse:
     issue = get_issue_for_user(request, issue_id)
+    activities = issue.activities.select_related("user")[:50]
+    if request.htmx and request.GET.get("fragment") == "activity":
+        # Reloaded after a plugin action changed the issue's activity.
+        return render(request, "tracker/activity.html", {"issue": issue, "activities": activities})
     context = {
         "issue": issue,
         "event": issue.events.first(),
-        "activities": issue.activities.select_related("user")[:50],
+        "activities": activities,
         "plugins": ["asana"],
     }
     return render(request, "tracker/issue_detail.html", context)

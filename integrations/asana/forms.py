@@ -1,0 +1,145 @@
+"""The Asana panel's forms. Field names follow Sentry's plugin: title, description, project,
+assignee; issue_id and comment."""
+
+from __future__ import annotations
+
+import uuid
+
+from django import forms
+
+from integrations.asana.plugin import WORKSPACE_NOT_VISIBLE_HELP, parse_task_reference
+
+NUMERIC = "Non-numeric {what} value"
+
+
+def clean_text(value: str) -> str:
+    # Null bytes cannot be stored in PostgreSQL text and never mean anything in a task.
+    return value.replace("\x00", "")
+
+
+def clean_gid(value: str, what: str) -> str:
+    value = (value or "").strip()
+    if value and not value.isdigit():
+        raise forms.ValidationError(NUMERIC.format(what=what))
+    if len(value) > 32:
+        raise forms.ValidationError(f"That {what} id is too long.")
+    return value
+
+
+class TypeaheadMixin:
+    """A typeahead field is a gid (hidden once picked) and the label the person typed."""
+
+    def resolved_label(self, field: str) -> str:
+        return clean_text(self.data.get(f"{field}_label", ""))[:200].strip()
+
+
+class CreateTaskForm(TypeaheadMixin, forms.Form):
+    title = forms.CharField(label="Name", max_length=1024)
+    description = forms.CharField(
+        label="Notes", required=False, max_length=60000, widget=forms.Textarea(attrs={"rows": 8})
+    )
+    project = forms.CharField(
+        label="Project", required=False, max_length=40, widget=forms.HiddenInput
+    )
+    assignee = forms.CharField(
+        label="Assignee", required=False, max_length=40, widget=forms.HiddenInput
+    )
+    project_label = forms.CharField(required=False, max_length=200)
+    assignee_label = forms.CharField(required=False, max_length=200)
+    idempotency_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
+
+    def clean_title(self) -> str:
+        title = clean_text(self.cleaned_data["title"]).strip()
+        if not title:
+            raise forms.ValidationError("Give the task a name.")
+        return title
+
+    def clean_description(self) -> str:
+        return clean_text(self.cleaned_data["description"])
+
+    def clean_project(self) -> str:
+        return clean_gid(self.cleaned_data["project"], "project")
+
+    def clean_assignee(self) -> str:
+        return clean_gid(self.cleaned_data["assignee"], "assignee")
+
+    def clean_idempotency_key(self) -> str:
+        key = self.cleaned_data["idempotency_key"].strip()
+        if key and not all(c in "0123456789abcdef-" for c in key.lower()):
+            raise forms.ValidationError("This form is out of date. Reload the page.")
+        return key
+
+
+class LinkTaskForm(TypeaheadMixin, forms.Form):
+    issue_id = forms.CharField(
+        label="Task",
+        max_length=500,
+        help_text="Search by name, or paste an Asana task URL or its id.",
+    )
+    comment = forms.CharField(
+        label="Comment",
+        required=False,
+        max_length=10000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Posted on the task in Asana. Leave it empty to post no comment.",
+    )
+
+    def clean_issue_id(self) -> str:
+        value = clean_text(self.cleaned_data["issue_id"])
+        gid = parse_task_reference(value)
+        if gid is None:
+            raise forms.ValidationError(
+                "Pick a task from the list, or paste an Asana task URL "
+                "(https://app.asana.com/0/…/…) or a task id."
+            )
+        return gid
+
+    def clean_comment(self) -> str:
+        return clean_text(self.cleaned_data["comment"]).strip()
+
+
+class UnlinkTaskForm(forms.Form):
+    issue_id = forms.CharField(max_length=32)
+
+    def clean_issue_id(self) -> str:
+        return clean_gid(self.cleaned_data["issue_id"], "task")
+
+
+class SettingsForm(forms.Form):
+    # A CharField, not a ChoiceField: a non-numeric value gets Sentry's message, not Django's.
+    workspace = forms.CharField(label="Workspace", max_length=40, widget=forms.Select)
+    project = forms.CharField(
+        label="Default project", required=False, max_length=40, widget=forms.HiddenInput
+    )
+    assignee = forms.CharField(
+        label="Default assignee", required=False, max_length=40, widget=forms.HiddenInput
+    )
+    project_label = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+    assignee_label = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+
+    def __init__(self, *args, workspaces: list[dict], current: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        choices = [(w["gid"], w["name"]) for w in workspaces]
+        self.workspace_hidden = bool(current) and current not in {w["gid"] for w in workspaces}
+        if self.workspace_hidden:
+            choices.append((current, f"Workspace {current}"))
+            self.fields["workspace"].help_text = WORKSPACE_NOT_VISIBLE_HELP
+        self.allowed_workspaces = {gid for gid, _ in choices}
+        self.fields["workspace"].widget.choices = [("", "Choose a workspace…"), *choices]
+
+    def clean_workspace(self) -> str:
+        gid = clean_gid(self.cleaned_data["workspace"], "workspace")
+        if gid not in self.allowed_workspaces:
+            raise forms.ValidationError("Choose one of your Asana workspaces.")
+        return gid
+
+    def clean_project(self) -> str:
+        return clean_gid(self.cleaned_data["project"], "project")
+
+    def clean_assignee(self) -> str:
+        return clean_gid(self.cleaned_data["assignee"], "assignee")

@@ -1,0 +1,78 @@
+"""Asana's per-project settings: the workspace tasks go to, and optional defaults."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from integrations import identities
+from integrations.asana.forms import SettingsForm
+from integrations.asana.plugin import plugin
+from integrations.exceptions import ApiError, IdentityRequired
+from integrations.plugin_views import autocomplete_error, autocomplete_response
+from tracker.access import get_project_for_owner
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings_view(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = get_project_for_owner(request, project_id)
+    options = plugin.get_options(project)
+    identity = plugin.get_identity(request.user)
+    context = {
+        "project": project,
+        "plugin": plugin,
+        "options": options,
+        "identity": identity,
+        "urls": {
+            "autocomplete": reverse("plugin_asana_settings_autocomplete", args=[project.pk]),
+            "self": request.path,
+        },
+    }
+    if identity is None or identities.needs_reconnect(identity):
+        return render(request, "integrations/asana/settings.html", context)
+
+    workspaces, error = [], ""
+    try:
+        workspaces = plugin.get_workspaces(identity)
+    except (ApiError, IdentityRequired) as exc:
+        error = f"Could not load your Asana workspaces: {exc}"
+    current = options.get("workspace", "")
+    initial = {key: options.get(key, "") for key in SettingsForm.base_fields}
+    form = SettingsForm(
+        request.POST if request.method == "POST" else None,
+        workspaces=workspaces,
+        current=current,
+        initial=initial,
+    )
+    if request.method == "POST" and form.is_valid():
+        new_options = {key: form.cleaned_data[key] for key in SettingsForm.base_fields}
+        if new_options["workspace"] != current:
+            # Defaults belong to a workspace; a new workspace starts without them.
+            new_options.update(project="", project_label="", assignee="", assignee_label="")
+        plugin.save_options(project, new_options, request.user)
+        messages.success(request, f"Asana settings saved for {project.name}.")
+        return redirect(request.path)
+    context.update(form=form, error=error, workspaces=workspaces)
+    status = 400 if request.method == "POST" else 200
+    return render(request, "integrations/asana/settings.html", context, status=status)
+
+
+@login_required
+@require_GET
+def settings_autocomplete_view(request: HttpRequest, project_id: int) -> HttpResponse:
+    project = get_project_for_owner(request, project_id)
+    options = plugin.get_options(project)
+    field_name = request.GET.get("autocomplete_field", "")
+    if field_name not in ("project", "assignee"):
+        return JsonResponse({"error": "Unknown autocomplete field."}, status=400)
+    identity = plugin.get_identity(request.user)
+    if identity is None or identities.needs_reconnect(identity):
+        return autocomplete_error(request, field_name, plugin.error_auth_not_configured, 400)
+    if not options.get("workspace"):
+        return autocomplete_error(request, field_name, "Save a workspace first.", 400)
+    return autocomplete_response(request, plugin, identity, options, field_name)

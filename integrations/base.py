@@ -1,0 +1,273 @@
+"""IssueTrackerPlugin: the part of an issue-tracker integration that does not depend on the tracker.
+
+A plugin says which actions exist (create, link, unlink, autocomplete, configure), how to talk
+to its tracker (`get_client`, `create_remote`, `fetch_remote`, ...), and this base does the rest:
+panel states, the idempotent create flow, storing `ExternalIssue` rows with their Activity, the
+per-person cache. A second tracker is a sibling of `integrations/asana/`, not a copy of it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from social_django.models import UserSocialAuth
+
+from integrations import identities
+from integrations.models import ExternalIssue, PluginConfig
+from tracker.models import Activity, Issue, Project
+
+
+class PanelState:
+    NOT_CONFIGURED = "not_configured"
+    NO_IDENTITY = "no_identity"
+    RECONNECT = "reconnect"
+    READY = "ready"
+
+
+@dataclass(frozen=True)
+class RemoteTask:
+    """What Tasklink keeps of a task at the tracker."""
+
+    external_id: str
+    title: str
+    url: str
+    completed: bool = False
+
+
+class CreateInProgress(Exception):
+    """Another request holding the same idempotency key is creating the task right now."""
+
+
+class IssueTrackerPlugin:
+    slug: ClassVar[str]
+    title: ClassVar[str]
+    auth_provider: ClassVar[str]
+    required_options: ClassVar[tuple[str, ...]] = ()
+    error_auth_not_configured: ClassVar[str]
+    # How long answers that rarely change are kept per person.
+    options_cache_seconds: ClassVar[int] = 300
+    autocomplete_cache_seconds: ClassVar[int] = 60
+    # A second submit with the same idempotency key waits this long for the first to finish.
+    create_lock_seconds: ClassVar[int] = 30
+    # Create-form fields remembered as this person's defaults for the project's next task.
+    remembered_choices: ClassVar[tuple[str, ...]] = ()
+
+    # --- the tracker-specific part, implemented by each plugin -------------------------------
+
+    def get_client(self, identity: UserSocialAuth):
+        raise NotImplementedError
+
+    def create_remote(self, client, options: dict, data: dict) -> RemoteTask:
+        raise NotImplementedError
+
+    def fetch_remote(self, client, external_id: str) -> RemoteTask:
+        raise NotImplementedError
+
+    def comment_remote(self, client, external_id: str, comment: str) -> None:
+        raise NotImplementedError
+
+    def search_remote(self, client, options: dict, field: str, query: str) -> list[dict]:
+        """[{"id": gid, "text": label}] for an autocomplete field."""
+        raise NotImplementedError
+
+    # --- configuration ------------------------------------------------------------------
+
+    def get_options(self, project: Project) -> dict[str, Any]:
+        config = PluginConfig.objects.filter(project=project, plugin=self.slug).first()
+        return dict(config.options) if config else {}
+
+    def save_options(self, project: Project, options: dict[str, Any], user) -> PluginConfig:
+        config, _ = PluginConfig.objects.get_or_create(project=project, plugin=self.slug)
+        config.options = options
+        config.updated_by = user
+        config.save(update_fields=["options", "updated_by", "date_updated"])
+        return config
+
+    def is_configured(self, options: dict[str, Any]) -> bool:
+        return all(options.get(name) for name in self.required_options)
+
+    # --- identities and panel states ---------------------------------------------------
+
+    def get_identity(self, user) -> UserSocialAuth | None:
+        return identities.get_identity(user, self.auth_provider)
+
+    def panel_state(self, options: dict, identity: UserSocialAuth | None) -> str:
+        if not self.is_configured(options):
+            return PanelState.NOT_CONFIGURED
+        if identity is None:
+            return PanelState.NO_IDENTITY
+        if identities.needs_reconnect(identity):
+            return PanelState.RECONNECT
+        return PanelState.READY
+
+    def linked_tasks(self, issue: Issue):
+        return ExternalIssue.objects.filter(issue=issue, provider=self.slug).select_related(
+            "created_by"
+        )
+
+    # --- actions ------------------------------------------------------------------------
+
+    def create(
+        self, *, issue: Issue, user, identity, options: dict, data: dict, idempotency_key: str
+    ) -> tuple[ExternalIssue, bool]:
+        """Create the remote task once per idempotency key. Returns (mapping, created_now)."""
+        existing = self._mapping_for_key(idempotency_key)
+        if existing:
+            return existing, False
+        lock = f"tasklink:create:{idempotency_key}"
+        if idempotency_key and not cache.add(lock, 1, self.create_lock_seconds):
+            # A double submit: the first request is talking to the tracker. Wait for it.
+            return self._wait_for_mapping(idempotency_key), False
+        try:
+            remote = self.create_remote(self.get_client(identity), options, data)
+            mapping = self._store(
+                issue=issue,
+                user=user,
+                remote=remote,
+                origin=ExternalIssue.Origin.CREATED,
+                idempotency_key=idempotency_key,
+                activity=Activity.Kind.CREATE_ISSUE,
+                choices={key: data.get(key) or "" for key in self.remembered_choices},
+            )
+            return mapping, True
+        finally:
+            if idempotency_key:
+                cache.delete(lock)
+
+    def link(self, *, issue: Issue, user, identity, external_id: str, comment: str):
+        """Link an existing task, then comment on it. The mapping is stored after Asana answered."""
+        if self.linked_tasks(issue).filter(external_id=external_id).exists():
+            raise AlreadyLinked(external_id)
+        client = self.get_client(identity)
+        remote = self.fetch_remote(client, external_id)
+        if comment:
+            self.comment_remote(client, external_id, comment)
+        return self._store(
+            issue=issue,
+            user=user,
+            remote=remote,
+            origin=ExternalIssue.Origin.LINKED,
+            activity=Activity.Kind.LINK_ISSUE,
+        )
+
+    def unlink(self, *, issue: Issue, user, external_id: str) -> ExternalIssue | None:
+        """Forget the mapping. The task at the tracker is left as it is."""
+        with transaction.atomic():
+            mapping = self.linked_tasks(issue).filter(external_id=external_id).first()
+            if mapping is None:
+                return None
+            mapping.delete()
+            self._activity(issue, user, Activity.Kind.UNLINK_ISSUE, mapping.title, mapping.url)
+        return mapping
+
+    def sync_status(self, identity, mappings: list[ExternalIssue]) -> list[ExternalIssue]:
+        """Refresh each task's title and completion from the tracker (status sync)."""
+        client = self.get_client(identity)
+        for mapping in mappings:
+            remote = self.fetch_remote(client, mapping.external_id)
+            changed = (remote.title, remote.completed, remote.url) != (
+                mapping.title,
+                mapping.completed,
+                mapping.url,
+            )
+            if changed:
+                mapping.title, mapping.completed = remote.title, remote.completed
+                mapping.url = remote.url or mapping.url
+                mapping.save(update_fields=["title", "completed", "url"])
+        return mappings
+
+    def autocomplete(self, *, identity, options: dict, field: str, query: str) -> list[dict]:
+        key = self._cache_key("ac", identity, options.get("workspace", ""), field, query)
+        results = cache.get(key)
+        if results is None:
+            results = self.search_remote(self.get_client(identity), options, field, query)
+            cache.set(key, results, self.autocomplete_cache_seconds)
+        return results
+
+    def last_used(self, project: Project, user) -> dict[str, str]:
+        """What this person chose for their last task in this project: the next defaults."""
+        latest = (
+            ExternalIssue.objects.filter(
+                issue__project=project,
+                provider=self.slug,
+                created_by=user,
+                origin=ExternalIssue.Origin.CREATED,
+            )
+            .order_by("-date_added")
+            .values_list("choices", flat=True)
+            .first()
+        )
+        return dict(latest or {})
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def cached(self, identity, name: str, compute, *parts):
+        """A per-person cache for answers of the tracker that rarely change."""
+        key = self._cache_key(name, identity, *parts)
+        value = cache.get(key)
+        if value is None:
+            value = compute()
+            cache.set(key, value, self.options_cache_seconds)
+        return value
+
+    def _cache_key(self, name: str, identity, *parts) -> str:
+        digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
+        return f"tasklink:{self.slug}:{name}:{identity.uid}:{digest}"
+
+    def _mapping_for_key(self, idempotency_key: str) -> ExternalIssue | None:
+        if not idempotency_key:
+            return None
+        return ExternalIssue.objects.filter(idempotency_key=idempotency_key).first()
+
+    def _wait_for_mapping(self, idempotency_key: str) -> ExternalIssue:
+        deadline = time.monotonic() + self.create_lock_seconds
+        while time.monotonic() < deadline:
+            mapping = self._mapping_for_key(idempotency_key)
+            if mapping:
+                return mapping
+            if cache.get(f"tasklink:create:{idempotency_key}") is None:
+                break  # the first request failed; this one reports it instead of retrying
+            time.sleep(0.2)
+        raise CreateInProgress(idempotency_key)
+
+    def _store(
+        self, *, issue, user, remote: RemoteTask, origin, activity, idempotency_key="", choices=None
+    ) -> ExternalIssue:
+        try:
+            with transaction.atomic():
+                mapping = ExternalIssue.objects.create(
+                    issue=issue,
+                    provider=self.slug,
+                    external_id=remote.external_id,
+                    title=remote.title[:1024],
+                    url=remote.url[:1024],
+                    origin=origin,
+                    completed=remote.completed,
+                    created_by=user,
+                    idempotency_key=idempotency_key,
+                    choices=choices or {},
+                )
+                self._activity(issue, user, activity, mapping.title, mapping.url)
+        except IntegrityError:
+            # Two tabs linked the same task at once: the first mapping stands.
+            raise AlreadyLinked(remote.external_id) from None
+        return mapping
+
+    def _activity(self, issue, user, kind, title: str, url: str) -> None:
+        Activity.objects.create(
+            issue=issue,
+            user=user,
+            kind=kind,
+            data={"provider": self.slug, "provider_title": self.title, "title": title, "url": url},
+        )
+
+
+class AlreadyLinked(Exception):
+    def __init__(self, external_id: str):
+        super().__init__(f"Task {external_id} is already linked to this issue.")
+        self.external_id = external_id

@@ -1,0 +1,220 @@
+"""Connecting Asana through social-auth against the sandbox: the dance and its every failure."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+from django.urls import reverse
+from social_django.models import UserSocialAuth
+
+from tests.conftest import SANDBOX_ADA, connect_identity, make_user, sandbox_log
+
+pytestmark = pytest.mark.django_db
+
+
+def begin(client, next_url: str = "/") -> str:
+    """Press Connect: Tasklink answers with a redirect to Asana's consent page."""
+    response = client.post(reverse("social:begin", args=["asana"]), {"next": next_url})
+    assert response.status_code == 302
+    return response["Location"]
+
+
+def consent(sandbox, authorize_url: str, decision: str = "approve", who: str = SANDBOX_ADA) -> str:
+    """Pick a sandbox user on the consent page and press a button; returns the callback URL."""
+    query = {k: v[0] for k, v in parse_qs(urlsplit(authorize_url).query).items()}
+    page = requests.get(authorize_url, timeout=5)
+    assert page.status_code == 200 and "Allow" in page.text
+    form = {**query, "decision": decision, "user": sandbox.state.find_user(who).gid}
+    answer = requests.post(authorize_url.split("?")[0], data=form, allow_redirects=False, timeout=5)
+    assert answer.status_code in (302, 303)
+    return answer.headers["Location"]
+
+
+def callback_path(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.path}?{parts.query}"
+
+
+def test_connect_end_to_end_with_pkce_stores_the_identity(client, owner, sandbox):
+    client.force_login(owner)
+    authorize_url = begin(client, "/issues/1/")
+    query = parse_qs(urlsplit(authorize_url).query)
+    assert authorize_url.startswith(sandbox.url + "/-/oauth_authorize")
+    assert query["code_challenge_method"] == ["S256"] and query["code_challenge"][0]
+    assert set(query["scope"][0].split()) >= {"tasks:write", "workspaces.typeahead:read"}
+
+    response = client.get(callback_path(consent(sandbox, authorize_url)))
+    assert response.status_code == 302 and response["Location"] == "/issues/1/"
+
+    identity = UserSocialAuth.objects.get(user=owner, provider="asana")
+    ada = sandbox.state.find_user(SANDBOX_ADA)
+    assert identity.uid == ada.gid
+    data = identity.extra_data
+    assert data["gid"] == ada.gid and data["email"] == SANDBOX_ADA and data["name"]
+    assert data["access_token"] and data["refresh_token"] and data["expires_in"] > 0
+    assert data["auth_time"] > 0
+    # The sandbox checked the PKCE verifier when it exchanged the code.
+    token_calls = [e for e in sandbox_log(sandbox, "/-/oauth_token")]
+    assert [e["status"] for e in token_calls] == [200]
+
+    page = client.get(reverse("identities"))
+    assert ada.name.encode() in page.content and SANDBOX_ADA.encode() in page.content
+
+
+def test_only_the_listed_keys_are_stored(client, owner, sandbox):
+    client.force_login(owner)
+    client.get(callback_path(consent(sandbox, begin(client))))
+    identity = UserSocialAuth.objects.get(user=owner)
+    assert set(identity.extra_data) <= {
+        "access_token",
+        "refresh_token",
+        "expires_in",
+        "auth_time",
+        "gid",
+        "name",
+        "email",
+        "token_type",
+    }
+
+
+def test_denying_consent_shows_a_message_and_stores_nothing(client, owner, sandbox):
+    client.force_login(owner)
+    response = client.get(
+        callback_path(consent(sandbox, begin(client), decision="deny")), follow=True
+    )
+    assert response.status_code == 200
+    assert b"You declined access at Asana" in response.content
+    assert not UserSocialAuth.objects.exists()
+
+
+def test_a_wrong_state_is_refused_with_403(client, owner, sandbox):
+    client.force_login(owner)
+    callback = consent(sandbox, begin(client))
+    forged = callback.replace("state=", "state=forged")
+    response = client.get(callback_path(forged))
+    assert response.status_code == 403
+    assert b"did not match a connection started here" in response.content
+    assert not UserSocialAuth.objects.exists()
+
+
+def test_a_missing_state_is_refused_with_403(client, owner, sandbox):
+    client.force_login(owner)
+    response = client.get(reverse("social:complete", args=["asana"]) + "?code=abc")
+    assert response.status_code == 403
+
+
+def test_a_replayed_callback_is_refused(client, owner, sandbox):
+    client.force_login(owner)
+    callback = callback_path(consent(sandbox, begin(client)))
+    assert client.get(callback).status_code == 302
+    replay = client.get(callback)
+    assert replay.status_code == 403
+    assert UserSocialAuth.objects.count() == 1
+
+
+def test_asana_timing_out_is_a_message_not_a_500(client, owner, sandbox, settings):
+    settings.SOCIAL_AUTH_REQUESTS_TIMEOUT = 0.3
+    client.force_login(owner)
+    callback = callback_path(consent(sandbox, begin(client)))
+    requests.post(
+        f"{sandbox.url}/_sandbox/faults",
+        json={"path": "/-/oauth_token", "delay": 1.5, "times": 1},
+        timeout=5,
+    )
+    response = client.get(callback, follow=True)
+    assert response.status_code == 200
+    assert b"Asana did not answer in time" in response.content
+    assert not UserSocialAuth.objects.exists()
+
+
+@pytest.mark.parametrize("path", ["/-/oauth_token", "/api/1.0/users/me"])
+def test_asana_errors_during_the_dance_are_messages(client, owner, sandbox, path):
+    client.force_login(owner)
+    callback = callback_path(consent(sandbox, begin(client)))
+    requests.post(
+        f"{sandbox.url}/_sandbox/faults", json={"path": path, "status": 500, "times": 1}, timeout=5
+    )
+    response = client.get(callback, follow=True)
+    assert response.status_code == 200
+    assert b"message-error" in response.content
+    assert not UserSocialAuth.objects.exists()
+
+
+def test_an_identity_of_another_user_is_refused(client, owner, sandbox):
+    other = make_user("linus")
+    connect_identity(other, sandbox, SANDBOX_ADA)
+    client.force_login(owner)
+    response = client.get(
+        callback_path(consent(sandbox, begin(client), who=SANDBOX_ADA)), follow=True
+    )
+    assert b"already connected to another Tasklink user" in response.content
+    assert not UserSocialAuth.objects.filter(user=owner).exists()
+    assert UserSocialAuth.objects.get().user == other
+
+
+def test_next_to_another_host_is_ignored(client, owner, sandbox):
+    client.force_login(owner)
+    response = client.get(
+        callback_path(consent(sandbox, begin(client, "https://evil.example/steal")))
+    )
+    assert response.status_code == 302
+    assert "evil.example" not in response["Location"]
+
+
+def test_anonymous_people_are_sent_to_log_in_first(client, sandbox):
+    response = client.post(reverse("social:begin", args=["asana"]))
+    assert response.status_code == 302 and response["Location"].startswith(reverse("login"))
+    response = client.get(reverse("identities"))
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_disconnect_asks_then_revokes_at_asana(client, owner, sandbox):
+    client.force_login(owner)
+    client.get(callback_path(consent(sandbox, begin(client))))
+    refresh_token = UserSocialAuth.objects.get().extra_data["refresh_token"]
+
+    confirm = client.get(reverse("identity_disconnect"))
+    assert b"Disconnect Asana?" in confirm.content
+    assert UserSocialAuth.objects.exists()
+
+    response = client.post(reverse("identity_disconnect"), follow=True)
+    assert b"Asana revoked Tasklink" in response.content
+    assert not UserSocialAuth.objects.exists()
+    assert [e["status"] for e in sandbox_log(sandbox, "/-/oauth_revoke")] == [200]
+    again = requests.post(
+        f"{sandbox.url}/-/oauth_token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "client_id": "sandbox-client-id",
+            "client_secret": "sandbox-client-secret",
+        },
+        timeout=5,
+    )
+    assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
+
+
+def test_disconnect_when_asana_is_down_still_forgets_the_tokens(client, owner, sandbox):
+    connect_identity(owner, sandbox)
+    client.force_login(owner)
+    requests.post(
+        f"{sandbox.url}/_sandbox/faults",
+        json={"path": "/-/oauth_revoke", "status": 503, "times": 1},
+        timeout=5,
+    )
+    response = client.post(reverse("identity_disconnect"), follow=True)
+    assert b"did not confirm the revocation" in response.content
+    assert not UserSocialAuth.objects.exists()
+
+
+def test_reconnecting_heals_an_identity_marked_for_reconnection(client, owner, sandbox):
+    identity = connect_identity(owner, sandbox)
+    identity.extra_data["needs_reconnect"] = True
+    identity.save()
+    client.force_login(owner)
+    assert b"Action needed" in client.get(reverse("identities")).content
+    client.get(callback_path(consent(sandbox, begin(client))))
+    identity.refresh_from_db()
+    assert "needs_reconnect" not in identity.extra_data
