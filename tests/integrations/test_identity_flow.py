@@ -56,7 +56,7 @@ def test_connect_end_to_end_with_pkce_stores_the_identity(client, owner, sandbox
     assert data["access_token"] and data["refresh_token"] and data["expires_in"] > 0
     assert data["auth_time"] > 0
     # The sandbox checked the PKCE verifier when it exchanged the code.
-    token_calls = [e for e in sandbox_log(sandbox, "/-/oauth_token")]
+    token_calls = sandbox_log(sandbox, "/-/oauth_token")
     assert [e["status"] for e in token_calls] == [200]
 
     page = client.get(reverse("identities"))
