@@ -49,7 +49,9 @@ class PanelContext:
         return cls(plugin, issue, options, identity, plugin.panel_state(options, identity))
 
     def as_dict(self, request, **more) -> dict:
+        ready = self.state == PanelState.READY
         return {
+            "workspace_name": workspace_label(self.plugin, self) if ready else "",
             "plugin": self.plugin,
             "issue": self.issue,
             "options": self.options,
@@ -131,8 +133,6 @@ def failure_message(request, panel: PanelContext, action: str, error: Exception)
 def panel_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugin):
     panel = PanelContext.load(request, plugin, issue_id)
     context = panel.as_dict(request, tasks=list(plugin.linked_tasks(panel.issue)))
-    if panel.state == PanelState.READY:
-        context["workspace_name"] = workspace_label(plugin, panel)
     return respond(request, "panel", context)
 
 
@@ -273,8 +273,6 @@ def done(request, panel: PanelContext, message: str, level: str = "success") -> 
             notice=message,
             notice_level=level,
         )
-        if panel.state == PanelState.READY:
-            context["workspace_name"] = workspace_label(panel.plugin, panel)
         response = render(request, f"{TEMPLATE}#panel", context)
         # The whole panel is redrawn, whichever form asked; the activity list reloads too.
         response["HX-Retarget"] = f"#panel-{panel.plugin.slug}"
