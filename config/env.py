@@ -71,6 +71,11 @@ def env_database(name: str, default: str) -> dict:
             f"{name}={raw!r} names no database: expected e.g. "
             "postgres://user@host:5432/dbname or sqlite:///path/to/db.sqlite3"
         )
+    if config["ENGINE"].endswith("sqlite3"):
+        # IMMEDIATE takes the write lock when a transaction starts, so concurrent token
+        # refreshes queue behind each other instead of failing with "database is locked".
+        # The timeout outlasts a refresh at Asana (ASANA_READ_TIMEOUT).
+        config.setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
     return config
 
 

@@ -1,0 +1,106 @@
+"""AsanaClient: Asana's REST API, spoken as the person who connected their Asana account.
+
+The methods and their arguments are those of Sentry's sentry_plugins AsanaClient, so the plugin
+code reads the same; answers are Asana's JSON (`{"data": ...}`).
+Reference: https://developers.asana.com/reference/rest-api-reference
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from django.conf import settings
+
+from integrations.client import MALFORMED_RESPONSE, AuthApiClient
+from integrations.exceptions import ApiError
+
+# A guard against a server that hands out next_page forever.
+MAX_PAGES = 500
+TASK_FIELDS = "name,permalink_url,completed,assignee.name,projects.name,workspace.name"
+
+_GID = re.compile(r"[0-9]+")
+
+
+def gid(value: Any) -> str:
+    """An Asana id as a string; anything else is refused before it can reach a URL path."""
+    text = str(value).strip() if value is not None else ""
+    if not _GID.fullmatch(text):
+        shown = text if len(text) <= 40 else text[:40] + "…"
+        raise ApiError(400, f"“{shown}” is not a valid Asana ID: Asana IDs are numbers.")
+    return text
+
+
+class AsanaClient(AuthApiClient):
+    plugin_name = "asana"
+    # Items per page of a list: Asana's maximum, so a list costs as few calls as it can.
+    page_limit = 100
+
+    @property
+    def base_url(self) -> str:  # type: ignore[override]
+        # Read at call time: the sandbox and Asana differ only by this setting.
+        return settings.ASANA_BASE_URL.rstrip("/") + "/api/1.0"
+
+    # Reference: https://developers.asana.com/reference/getworkspaces
+    def get_workspaces(self) -> dict[str, Any]:
+        return self._all_pages("/workspaces", {})
+
+    # Reference: https://developers.asana.com/reference/gettask
+    def get_issue(self, issue_id: str | int) -> dict[str, Any]:
+        return self.get(f"/tasks/{gid(issue_id)}", params={"opt_fields": TASK_FIELDS})
+
+    # Reference: https://developers.asana.com/reference/createtask
+    def create_issue(self, workspace: str | int, data: dict[str, Any]) -> dict[str, Any]:
+        task: dict[str, Any] = {
+            "name": data["title"],
+            "notes": data.get("description") or "",
+            "workspace": gid(workspace),
+        }
+        if data.get("project"):
+            task["projects"] = [gid(data["project"])]
+        if data.get("assignee"):
+            task["assignee"] = str(data["assignee"])
+        return self.post("/tasks", data={"data": task})
+
+    # Reference: https://developers.asana.com/reference/createstoryfortask
+    def create_comment(self, issue_id: str | int, data: dict[str, Any]) -> dict[str, Any]:
+        return self.post(
+            f"/tasks/{gid(issue_id)}/stories", data={"data": {"text": data["comment"]}}
+        )
+
+    # Reference: https://developers.asana.com/reference/typeaheadforworkspace
+    def search(
+        self, workspace: str | int, object_type: str, query: str, count: int = 20
+    ) -> dict[str, Any]:
+        # `resource_type`, not the deprecated `type` Sentry's client still sends.
+        params = {
+            "resource_type": object_type,
+            "query": query,
+            "count": count,
+            "opt_fields": "name,email" if object_type == "user" else "name",
+        }
+        return self.get(f"/workspaces/{gid(workspace)}/typeahead", params=params)
+
+    # Reference: https://developers.asana.com/reference/getprojectsforworkspace
+    def get_projects(self, workspace: str | int) -> dict[str, Any]:
+        return self._all_pages(f"/workspaces/{gid(workspace)}/projects", {"archived": "false"})
+
+    # Reference: https://developers.asana.com/reference/getuser
+    def get_me(self) -> dict[str, Any]:
+        return self.get("/users/me")
+
+    def _all_pages(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+        """Every item of a paginated list, following `next_page.offset` to the end."""
+        items: list[Any] = []
+        query = {**params, "limit": self.page_limit}
+        for _ in range(MAX_PAGES):
+            page = self.get(path, params=query)
+            if not isinstance(page, dict) or not isinstance(page.get("data"), list):
+                raise ApiError(200, MALFORMED_RESPONSE)
+            items.extend(page["data"])
+            offset = (page.get("next_page") or {}).get("offset")
+            if not offset:
+                break
+            # The offset only, never next_page.uri: the host stays the one we trust.
+            query = {**params, "limit": self.page_limit, "offset": offset}
+        return {"data": items}

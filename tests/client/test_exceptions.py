@@ -1,0 +1,75 @@
+"""The exceptions' messages: each one is shown to a person as it is."""
+
+from __future__ import annotations
+
+import pytest
+
+from integrations.exceptions import (
+    ApiError,
+    ApiForbidden,
+    ApiNotFound,
+    ApiRateLimited,
+    ApiTimeout,
+    ApiUnauthorized,
+    ApiUnavailable,
+    IdentityRequired,
+)
+
+
+@pytest.mark.parametrize(
+    ("status", "kind"),
+    [
+        (400, ApiError),
+        (401, ApiUnauthorized),
+        (402, ApiError),
+        (403, ApiForbidden),
+        (404, ApiNotFound),
+        (429, ApiRateLimited),
+        (500, ApiUnavailable),
+        (503, ApiUnavailable),
+    ],
+)
+def test_for_status_picks_the_exception_and_keeps_asanas_message(status, kind):
+    error = ApiError.for_status(status, "task: Not a recognized ID: 12")
+
+    assert type(error) is kind
+    assert error.status == status
+    assert str(error).startswith("task: Not a recognized ID: 12")
+
+
+def test_error_without_message_says_what_happened_in_plain_words():
+    assert str(ApiError.for_status(400)) == "Asana refused the request (HTTP 400)."
+    assert str(ApiError.for_status(502)) == (
+        "Asana is having trouble (HTTP 502). Try again in a moment."
+    )
+    assert "could not find" in str(ApiError.for_status(404))
+
+
+def test_rate_limited_tells_when_to_try_again():
+    error = ApiError.for_status(429, "You have made too many requests recently.", retry_after=30)
+
+    assert isinstance(error, ApiRateLimited)
+    assert error.retry_after == 30
+    assert str(error) == "You have made too many requests recently. Try again in 30 seconds."
+
+
+def test_identity_required_asks_to_reconnect():
+    error = IdentityRequired()
+
+    assert isinstance(error, ApiError)
+    assert error.status == 401
+    assert str(error) == ("Your Asana connection needs to be renewed. Reconnect Asana to continue.")
+
+
+def test_timeout_is_a_kind_of_unavailability():
+    error = ApiTimeout()
+
+    assert isinstance(error, ApiUnavailable)
+    assert error.status is None
+    assert str(error) == "Asana did not answer in time. Try again in a moment."
+
+
+def test_api_error_takes_status_and_message():
+    error = ApiError(400, "name: Missing input")
+
+    assert (error.status, error.message, str(error)) == (400, "name: Missing input", error.message)
