@@ -24,20 +24,36 @@ def main() -> int:
     processes: list[subprocess.Popen] = []
     real_asana = bool(os.environ.get("ASANA_CLIENT_ID"))
     if real_asana:
-        print("ASANA_CLIENT_ID is set: using real Asana at", env.get("ASANA_BASE_URL",
-              "https://app.asana.com"), "(no sandbox).")
+        print(
+            "ASANA_CLIENT_ID is set: using real Asana at",
+            env.get("ASANA_BASE_URL", "https://app.asana.com"),
+            "(no sandbox).",
+        )
     else:
         sandbox_url = f"http://127.0.0.1:{SANDBOX_PORT}"
         env["ASANA_BASE_URL"] = sandbox_url
-        processes.append(subprocess.Popen(
-            [sys.executable, "manage.py", "asana_sandbox", "--port", str(SANDBOX_PORT),
-             "--redirect-uri", f"{env['APP_BASE_URL']}/auth/complete/asana/"],
-            cwd=ROOT, env=env,
-        ))
-    processes.append(subprocess.Popen(
-        [sys.executable, "manage.py", "runserver", f"127.0.0.1:{APP_PORT}", "--noreload"],
-        cwd=ROOT, env=env,
-    ))
+        processes.append(
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "manage.py",
+                    "asana_sandbox",
+                    "--port",
+                    str(SANDBOX_PORT),
+                    "--redirect-uri",
+                    f"{env['APP_BASE_URL']}/auth/complete/asana/",
+                ],
+                cwd=ROOT,
+                env=env,
+            )
+        )
+    processes.append(
+        subprocess.Popen(
+            [sys.executable, "manage.py", "runserver", f"127.0.0.1:{APP_PORT}", "--noreload"],
+            cwd=ROOT,
+            env=env,
+        )
+    )
     time.sleep(1.5)
     print(f"""
   Tasklink is running: {app_url}

@@ -7,52 +7,114 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('tracker', '0001_initial'),
+        ("tracker", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ExternalIssue',
+            name="ExternalIssue",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(max_length=30)),
-                ('external_id', models.CharField(max_length=64, verbose_name='task gid')),
-                ('title', models.CharField(max_length=1024)),
-                ('url', models.URLField(blank=True, max_length=1024)),
-                ('origin', models.CharField(choices=[('created', 'Created from the issue'), ('linked', 'Linked to an existing task')], default='created', max_length=10)),
-                ('completed', models.BooleanField(default=False)),
-                ('choices', models.JSONField(blank=True, default=dict)),
-                ('idempotency_key', models.CharField(blank=True, max_length=64)),
-                ('date_added', models.DateTimeField(default=django.utils.timezone.now)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
-                ('issue', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='external_issues', to='tracker.issue')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("provider", models.CharField(max_length=30)),
+                ("external_id", models.CharField(max_length=64, verbose_name="task gid")),
+                ("title", models.CharField(max_length=1024)),
+                ("url", models.URLField(blank=True, max_length=1024)),
+                (
+                    "origin",
+                    models.CharField(
+                        choices=[
+                            ("created", "Created from the issue"),
+                            ("linked", "Linked to an existing task"),
+                        ],
+                        default="created",
+                        max_length=10,
+                    ),
+                ),
+                ("completed", models.BooleanField(default=False)),
+                ("choices", models.JSONField(blank=True, default=dict)),
+                ("idempotency_key", models.CharField(blank=True, max_length=64)),
+                ("date_added", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "issue",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="external_issues",
+                        to="tracker.issue",
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'linked task',
-                'ordering': ['-date_added', '-id'],
-                'indexes': [models.Index(fields=['provider', 'external_id'], name='external_task')],
-                'constraints': [models.UniqueConstraint(fields=('issue', 'provider', 'external_id'), name='unique_task_per_issue'), models.UniqueConstraint(condition=models.Q(('idempotency_key', ''), _negated=True), fields=('idempotency_key',), name='unique_idempotency_key')],
+                "verbose_name": "linked task",
+                "ordering": ["-date_added", "-id"],
+                "indexes": [models.Index(fields=["provider", "external_id"], name="external_task")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("issue", "provider", "external_id"), name="unique_task_per_issue"
+                    ),
+                    models.UniqueConstraint(
+                        condition=models.Q(("idempotency_key", ""), _negated=True),
+                        fields=("idempotency_key",),
+                        name="unique_idempotency_key",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PluginConfig',
+            name="PluginConfig",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('plugin', models.CharField(max_length=30)),
-                ('options', models.JSONField(blank=True, default=dict)),
-                ('date_updated', models.DateTimeField(auto_now=True)),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='plugin_configs', to='tracker.project')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("plugin", models.CharField(max_length=30)),
+                ("options", models.JSONField(blank=True, default=dict)),
+                ("date_updated", models.DateTimeField(auto_now=True)),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="plugin_configs",
+                        to="tracker.project",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name': 'plugin settings',
-                'verbose_name_plural': 'plugin settings',
-                'constraints': [models.UniqueConstraint(fields=('project', 'plugin'), name='unique_plugin_config')],
+                "verbose_name": "plugin settings",
+                "verbose_name_plural": "plugin settings",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("project", "plugin"), name="unique_plugin_config"
+                    )
+                ],
             },
         ),
     ]
