@@ -1,0 +1,580 @@
+"""Asana's REST API under /api/1.0: the subset Tasklink (and the official SDK) speaks.
+
+Shapes, status codes and error words follow Asana's OpenAPI spec and its documentation; where
+Asana documents no words for an error, the message says plainly what was wrong.
+Reference: https://developers.asana.com/reference/rest-api-reference
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass
+from html import escape
+from typing import Any
+from urllib.parse import urlencode
+
+from .resources import FieldTree, RenderContext, parse_opt_fields, present
+from .state import AccessToken, Project, SandboxState, Story, Task, User, Workspace
+from .web import RATE_LIMITED, ApiError, Handler, Request, Response, Router, json_response
+
+API_PREFIX = "/api/1.0"
+PAGE_MAX = 100
+TYPEAHEAD_DEFAULT = 20
+TYPEAHEAD_TYPES = {
+    "actor",
+    "agent",
+    "custom_field",
+    "goal",
+    "project",
+    "project_template",
+    "portfolio",
+    "tag",
+    "task",
+    "team",
+    "user",
+}
+GID = re.compile(r"^\d+$")
+DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+# Scopes that stand for full access: "default" (also what no scope at all means).
+FULL_ACCESS = {"default"}
+# Asana renamed the typeahead scope in 2026; both spellings grant it.
+SCOPE_ALIASES = {"workspace.typeahead:read": "workspaces.typeahead:read"}
+
+router = Router()
+
+
+@dataclass
+class Call:
+    """One authenticated API request."""
+
+    req: Request
+    state: SandboxState
+    user: User
+    access: AccessToken
+    fields: FieldTree | None
+
+    @property
+    def ctx(self) -> RenderContext:
+        return RenderContext(self.state, self.req.base_url)
+
+    def show(self, obj: Any, *, single: bool) -> dict[str, Any]:
+        return present(obj, self.fields, self.ctx, single=single)
+
+    def answer(self, status: int, payload: Any, headers: list[tuple[str, str]] = ()) -> Response:
+        pretty = (self.req.param("opt_pretty") or self.req.param("pretty") or "") == "true"
+        return json_response(status, payload, headers=headers, pretty=pretty)
+
+
+# --- entry point -----------------------------------------------------------------------------
+
+
+def handle(req: Request, state: SandboxState) -> Response:
+    """Answer a request whose path starts with /api/1.0 (the caller holds state.lock)."""
+    path = req.path[len(API_PREFIX) :] or "/"
+    matched = router.match(req.method, path)
+    if matched is None:
+        # Asana answers an unknown route, or a method a path does not take, with a 404.
+        return ApiError(404, "No matching route for request").response()
+    handler, params = matched
+    try:
+        access = authenticate(req, state)
+        check_rate_limit(access, state)
+        check_scope(access, getattr(handler, "scope", None))
+        call = Call(
+            req,
+            state,
+            state.users[access.user],
+            access,
+            parse_opt_fields(req.query.get("opt_fields", [])),
+        )
+        return handler(call, **params)
+    except ApiError as error:
+        return error.response()
+
+
+def authenticate(req: Request, state: SandboxState) -> AccessToken:
+    header = req.header("authorization") or ""
+    scheme, _, token = header.partition(" ")
+    access = state.live_token(token.strip()) if scheme.lower() == "bearer" else None
+    if access is None:
+        # Asana gives the same answer for a missing, unknown, expired or revoked token.
+        raise ApiError(401, "Not Authorized")
+    return access
+
+
+def check_rate_limit(access: AccessToken, state: SandboxState) -> None:
+    """A per-token, per-minute quota; rejected requests count too, as Asana documents."""
+    limit = state.config.rate_limit
+    if not limit:
+        return
+    now = state.now()
+    window = [t for t in state.rate_windows.get(access.token, []) if t > now - 60]
+    window.append(now)
+    state.rate_windows[access.token] = window
+    if len(window) <= limit:
+        return
+    # The next request gets through once enough of the recent ones have left the minute.
+    leaving = window[len(window) - limit]
+    retry_after = max(1, math.ceil(leaving + 60 - now))
+    raise ApiError(429, RATE_LIMITED, headers=[("Retry-After", str(retry_after))])
+
+
+def check_scope(access: AccessToken, scope: str | None) -> None:
+    granted = {SCOPE_ALIASES.get(s, s) for s in access.scopes}
+    if scope is None or granted & FULL_ACCESS or scope in granted:
+        return
+    raise ApiError(
+        403,
+        f"This request needs the OAuth scope {scope}, which the token was not granted "
+        f"(granted: {' '.join(sorted(access.scopes))}).",
+    )
+
+
+def needs(scope: str) -> Callable[[Handler], Handler]:
+    """Marks the OAuth scope an endpoint requires (from the operation's `security` in the spec)."""
+
+    def mark(handler: Handler) -> Handler:
+        handler.scope = scope  # type: ignore[attr-defined]
+        return handler
+
+    return mark
+
+
+# --- lookups: every access check lives here ----------------------------------------------------
+
+
+def _check_gid(value: str, name: str) -> str:
+    if not GID.match(value):
+        raise ApiError(400, f"{name}: Not a recognized ID: {value}")
+    return value
+
+
+def visible_workspace(call: Call, gid: str, *, in_body: bool = False) -> Workspace:
+    """The workspace, if the caller is in it. An unknown gid in the path is a 404 (no such
+    resource), in a request body a 400 (a bad value), as for projects."""
+    workspace = call.state.workspaces.get(_check_gid(gid, "workspace"))
+    if workspace is None:
+        raise ApiError(400 if in_body else 404, f"workspace: Unknown object: {gid}")
+    if gid not in call.user.workspaces:
+        raise ApiError(403, "You do not have access to this workspace.")
+    return workspace
+
+
+def visible_task(call: Call, gid: str) -> Task:
+    task = call.state.tasks.get(_check_gid(gid, "task"))
+    if task is None:
+        raise ApiError(404, f"task: Unknown object: {gid}")
+    if task.workspace not in call.user.workspaces:
+        raise ApiError(403, "You do not have access to this task.")
+    return task
+
+
+def visible_user(call: Call, ref: str) -> User:
+    if ref == "me":
+        return call.user
+    user = call.state.find_user(ref)
+    if user is None:
+        if not GID.match(ref) and "@" not in ref:
+            raise ApiError(400, f"user: Not a recognized ID: {ref}")
+        raise ApiError(404, f"user: Unknown object: {ref}")
+    if not set(user.workspaces) & set(call.user.workspaces):
+        raise ApiError(403, "You do not have access to this user.")
+    return user
+
+
+# --- pagination ------------------------------------------------------------------------------
+
+
+def _encode_offset(path: str, index: int) -> str:
+    raw = json.dumps({"p": path, "o": index}, separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode_offset(token: str, path: str) -> int:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        decoded = json.loads(raw)
+        if decoded["p"] != path or not isinstance(decoded["o"], int) or decoded["o"] < 0:
+            raise ValueError
+        return decoded["o"]
+    except (ValueError, KeyError, TypeError) as error:
+        raise ApiError(400, "offset: Your pagination token is invalid.") from error
+
+
+def _int_param(call: Call, name: str, low: int, high: int) -> int | None:
+    raw = call.req.param(name)
+    if raw is None:
+        return None
+    if not re.fullmatch(r"-?\d+", raw.strip()) or not low <= int(raw) <= high:
+        raise ApiError(400, f"{name}: Must be an integer between {low} and {high}, not: {raw}")
+    return int(raw)
+
+
+def paginated(call: Call, items: list[Any], path: str) -> Response:
+    """Asana's paging: `next_page` {offset, path, uri} (null on the last page) when `limit` is
+    given; without `limit` the whole list comes back and no `next_page` key at all."""
+    limit = _int_param(call, "limit", 1, PAGE_MAX)
+    offset = call.req.param("offset")
+    start = _decode_offset(offset, path) if offset else 0
+    if limit is None:
+        return call.answer(200, {"data": [call.show(item, single=False) for item in items[start:]]})
+    page = items[start : start + limit]
+    next_page = None
+    if start + limit < len(items):
+        token = _encode_offset(path, start + limit)
+        pairs = [(k, v) for k, v in call.req.query_pairs if k != "offset"] + [("offset", token)]
+        relative = f"{path}?{urlencode(pairs)}"
+        next_page = {
+            "offset": token,
+            "path": relative,
+            "uri": f"{call.req.base_url}{API_PREFIX}{relative}",
+        }
+    data = [call.show(item, single=False) for item in page]
+    return call.answer(200, {"data": data, "next_page": next_page})
+
+
+# --- request bodies --------------------------------------------------------------------------
+
+
+def read_data(req: Request) -> dict[str, Any]:
+    """The `data` object of a JSON body (or the fields of a form-encoded one, as Asana allows)."""
+    if req.content_type == "application/x-www-form-urlencoded":
+        return dict(req.form())
+    try:
+        body = json.loads(req.body.decode("utf-8") or "null")
+    except (UnicodeDecodeError, ValueError) as error:
+        raise ApiError(400, "Could not parse request data, invalid JSON") from error
+    if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
+        raise ApiError(400, "data: Missing input")
+    for key in body:
+        if key not in ("data", "options"):
+            raise ApiError(
+                400,
+                f"Unrecognized request field '{key}'. The only allowed keys at the top level "
+                "are: data, options.",
+            )
+    return body["data"]
+
+
+def _text_of(html_text: str, name: str) -> str:
+    """The plain text of Asana rich text, which must be XML inside a <body> element."""
+    try:
+        root = ET.fromstring(html_text)
+    except ET.ParseError as error:
+        raise ApiError(400, f"{name}: XML is invalid: {error}") from error
+    if root.tag != "body":
+        raise ApiError(400, f"{name}: Rich text must be wrapped in a <body> element")
+    return "".join(root.itertext())
+
+
+def rich_text(data: dict[str, Any], plain: str, html: str) -> tuple[str, str] | None:
+    """(plain, html) from whichever of the two fields was sent; None if neither."""
+    if plain in data and html in data:
+        raise ApiError(400, f"You may only provide one of {plain} or {html}")
+    if html in data:
+        value = data[html]
+        if not isinstance(value, str):
+            raise ApiError(400, f"{html}: Not a string")
+        return _text_of(value, html), value
+    if plain in data:
+        value = data[plain]
+        if not isinstance(value, str):
+            raise ApiError(400, f"{plain}: Not a string")
+        return value, f"<body>{escape(value, quote=False)}</body>"
+    return None
+
+
+def _string(data: dict[str, Any], name: str) -> str | None:
+    value = data.get(name)
+    if value is not None and not isinstance(value, str):
+        raise ApiError(400, f"{name}: Not a string")
+    return value
+
+
+def _boolean(data: dict[str, Any], name: str) -> bool | None:
+    value = data.get(name)
+    if isinstance(value, str) and value in ("true", "false"):  # form-encoded bodies
+        return value == "true"
+    if value is not None and not isinstance(value, bool):
+        raise ApiError(400, f"{name}: Not a boolean: {value!r}")
+    return value
+
+
+def _due_on(data: dict[str, Any]) -> str | None:
+    value = data.get("due_on")
+    if value is not None and (not isinstance(value, str) or not DATE.match(value)):
+        raise ApiError(400, f"due_on: Date must be in ISO-8601 (yyyy-mm-dd) format, not: {value}")
+    return value
+
+
+def _assignee(call: Call, value: Any, workspace: Workspace) -> str | None:
+    """A gid, "me" or an email, of someone in the task's workspace."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise ApiError(400, f"assignee: Not a recognized ID: {value}")
+    if value == "me":
+        return call.user.gid
+    if not GID.match(value) and "@" not in value:
+        raise ApiError(400, f"assignee: Not a recognized ID: {value}")
+    user = call.state.find_user(value)
+    if user is None or workspace.gid not in user.workspaces:
+        # Asana's words for a plain (non-organization) workspace.
+        raise ApiError(400, f"assignee: Not a user in Workspace: {workspace.gid}")
+    return user.gid
+
+
+def _projects(call: Call, value: Any) -> list[Project]:
+    if isinstance(value, str):  # form-encoded: a comma-separated list
+        value = [v for v in value.split(",") if v]
+    if not isinstance(value, list):
+        raise ApiError(400, "projects: Not an array")
+    projects = []
+    for i, gid in enumerate(value):
+        if not isinstance(gid, str) or not GID.match(gid):
+            raise ApiError(400, f"projects: [{i}]: Not a recognized ID: {gid}")
+        project = call.state.projects.get(gid)
+        if project is None:
+            raise ApiError(400, f"projects: [{i}]: Unknown object: {gid}")
+        if project.workspace not in call.user.workspaces:
+            raise ApiError(403, "You do not have access to this project.")
+        projects.append(project)
+    return projects
+
+
+# --- users and workspaces --------------------------------------------------------------------
+
+
+@router.route("GET", "/users/{user_gid}")
+@needs("users:read")
+def get_user(call: Call, user_gid: str) -> Response:
+    return call.answer(200, {"data": call.show(visible_user(call, user_gid), single=True)})
+
+
+@router.route("GET", "/workspaces")
+@needs("workspaces:read")
+def get_workspaces(call: Call) -> Response:
+    workspaces = [call.state.workspaces[g] for g in call.user.workspaces]
+    return paginated(call, workspaces, "/workspaces")
+
+
+@router.route("GET", "/workspaces/{workspace_gid}")
+@needs("workspaces:read")
+def get_workspace(call: Call, workspace_gid: str) -> Response:
+    return call.answer(
+        200, {"data": call.show(visible_workspace(call, workspace_gid), single=True)}
+    )
+
+
+@router.route("GET", "/workspaces/{workspace_gid}/projects")
+@needs("projects:read")
+def get_projects_for_workspace(call: Call, workspace_gid: str) -> Response:
+    workspace = visible_workspace(call, workspace_gid)
+    archived = call.req.param("archived")
+    projects = [
+        p
+        for p in call.state.projects.values()
+        if p.workspace == workspace.gid
+        and (archived is None or str(p.archived).lower() == archived)
+    ]
+    return paginated(call, projects, f"/workspaces/{workspace.gid}/projects")
+
+
+# --- typeahead -------------------------------------------------------------------------------
+
+
+def _match_rank(query: str, *texts: str) -> int | None:
+    """0: the text starts with the query; 1: every query word starts a word; 2: every query word
+    appears somewhere; None: no match. An empty query matches everything."""
+    words = query.lower().split()
+    if not words:
+        return 0
+    best = None
+    for text in texts:
+        lowered = text.lower()
+        text_words = re.findall(r"[a-z0-9]+", lowered)
+        if lowered.startswith(query.lower().strip()):
+            rank = 0
+        elif all(any(tw.startswith(w) for tw in text_words) for w in words):
+            rank = 1
+        elif all(w in lowered for w in words):
+            rank = 2
+        else:
+            continue
+        best = rank if best is None else min(best, rank)
+    return best
+
+
+@router.route("GET", "/workspaces/{workspace_gid}/typeahead")
+@needs("workspaces.typeahead:read")
+def typeahead_for_workspace(call: Call, workspace_gid: str) -> Response:
+    workspace = visible_workspace(call, workspace_gid)
+    # `type` is the deprecated spelling; `resource_type` wins when both are given.
+    kind = call.req.param("resource_type") or call.req.param("type") or "user"
+    if kind not in TYPEAHEAD_TYPES:
+        allowed = ", ".join(sorted(TYPEAHEAD_TYPES))
+        raise ApiError(400, f"resource_type: Not one of the allowed values ({allowed}): {kind}")
+    count = _int_param(call, "count", 1, PAGE_MAX) or TYPEAHEAD_DEFAULT
+    query = call.req.param("query") or ""
+    state = call.state
+    candidates: list[tuple[int, Any, Any]] = []
+    if kind in ("user", "actor"):
+        for user in state.users.values():
+            if workspace.gid in user.workspaces:
+                rank = _match_rank(query, user.name, user.email)
+                if rank is not None:
+                    candidates.append((rank, user.name.lower(), user))
+    elif kind == "project":
+        for project in state.projects.values():
+            if project.workspace == workspace.gid:
+                rank = _match_rank(query, project.name)
+                if rank is not None:
+                    # Open projects first, then the most recent.
+                    candidates.append((rank, (project.archived, -project.created_at), project))
+    elif kind == "task":
+        for task in state.tasks.values():
+            if task.workspace == workspace.gid:
+                rank = _match_rank(query, task.name)
+                if rank is not None:
+                    candidates.append((rank, (task.completed, -task.modified_at), task))
+    # Other kinds (tags, portfolios, teams…) exist in Asana but not in the sandbox: no results.
+    candidates.sort(key=lambda c: (c[0], c[1]))
+    tree = call.fields or {"name": {}}
+    data = [present(obj, tree, call.ctx, single=False) for _, _, obj in candidates[:count]]
+    return call.answer(200, {"data": data})
+
+
+# --- tasks -----------------------------------------------------------------------------------
+
+
+@router.route("POST", "/tasks")
+@needs("tasks:write")
+def create_task(call: Call) -> Response:
+    data = read_data(call.req)
+    if not any(data.get(k) for k in ("workspace", "projects", "parent")):
+        raise ApiError(400, "You should specify one of workspace, parent, projects")
+    if data.get("parent"):
+        raise ApiError(400, "parent: Subtasks are not supported by the Asana sandbox")
+    projects = _projects(call, data["projects"]) if data.get("projects") else []
+    if data.get("workspace"):
+        workspace = visible_workspace(call, str(data["workspace"]), in_body=True)
+    else:
+        workspace = call.state.workspaces[projects[0].workspace]
+    for i, project in enumerate(projects):
+        if project.workspace != workspace.gid:
+            raise ApiError(
+                400, f"projects: [{i}]: Project {project.gid} is not in workspace {workspace.gid}"
+            )
+    name = _string(data, "name") or ""
+    notes = rich_text(data, "notes", "html_notes") or ("", "<body></body>")
+    completed = bool(_boolean(data, "completed"))
+    assignee = _assignee(call, data.get("assignee"), workspace)
+    now = call.state.now()
+    followers = [call.user.gid] + ([assignee] if assignee and assignee != call.user.gid else [])
+    task = call.state.add(
+        Task(
+            gid=call.state.new_gid(),
+            name=name,
+            workspace=workspace.gid,
+            created_at=now,
+            modified_at=now,
+            created_by=call.user.gid,
+            projects=[p.gid for p in projects],
+            assignee=assignee,
+            notes=notes[0],
+            html_notes=notes[1],
+            completed=completed,
+            completed_at=now if completed else None,
+            due_on=_due_on(data),
+            followers=followers,
+        )
+    )
+    location = f"{call.req.base_url}{API_PREFIX}/tasks/{task.gid}"
+    return call.answer(201, {"data": call.show(task, single=True)}, [("Location", location)])
+
+
+@router.route("GET", "/tasks/{task_gid}")
+@needs("tasks:read")
+def get_task(call: Call, task_gid: str) -> Response:
+    return call.answer(200, {"data": call.show(visible_task(call, task_gid), single=True)})
+
+
+@router.route("PUT", "/tasks/{task_gid}")
+@needs("tasks:write")
+def update_task(call: Call, task_gid: str) -> Response:
+    task = visible_task(call, task_gid)
+    data = read_data(call.req)
+    for locked in ("projects", "workspace", "memberships", "parent", "tags"):
+        if locked in data:
+            raise ApiError(400, f"{locked}: Cannot write this property")
+    now = call.state.now()
+    if "name" in data:
+        task.name = _string(data, "name") or ""
+    notes = rich_text(data, "notes", "html_notes")
+    if notes is not None:
+        task.notes, task.html_notes = notes
+    if "completed" in data:
+        completed = bool(_boolean(data, "completed"))
+        if completed != task.completed:
+            task.completed = completed
+            task.completed_at = now if completed else None
+    if "assignee" in data:
+        task.assignee = _assignee(call, data["assignee"], call.state.workspaces[task.workspace])
+        if task.assignee and task.assignee not in task.followers:
+            task.followers.append(task.assignee)
+    if "due_on" in data:
+        task.due_on = _due_on(data)
+    task.modified_at = now
+    return call.answer(200, {"data": call.show(task, single=True)})
+
+
+# --- stories ---------------------------------------------------------------------------------
+
+
+@router.route("GET", "/tasks/{task_gid}/stories")
+@needs("stories:read")
+def get_stories_for_task(call: Call, task_gid: str) -> Response:
+    task = visible_task(call, task_gid)
+    stories = sorted(
+        (s for s in call.state.stories.values() if s.task == task.gid),
+        key=lambda s: (s.created_at, int(s.gid)),
+    )
+    return paginated(call, stories, f"/tasks/{task.gid}/stories")
+
+
+@router.route("POST", "/tasks/{task_gid}/stories")
+@needs("stories:write")
+def create_story_for_task(call: Call, task_gid: str) -> Response:
+    task = visible_task(call, task_gid)
+    data = read_data(call.req)
+    text = rich_text(data, "text", "html_text")
+    if text is None or not text[0].strip():
+        raise ApiError(400, "text: Missing input")
+    story = call.state.add(
+        Story(
+            gid=call.state.new_gid(),
+            task=task.gid,
+            created_by=call.user.gid,
+            created_at=call.state.now(),
+            text=text[0],
+            html_text=text[1],
+            is_pinned=bool(_boolean(data, "is_pinned")),
+        )
+    )
+    location = f"{call.req.base_url}{API_PREFIX}/stories/{story.gid}"
+    return call.answer(201, {"data": call.show(story, single=True)}, [("Location", location)])
+
+
+@router.route("GET", "/stories/{story_gid}")
+@needs("stories:read")
+def get_story(call: Call, story_gid: str) -> Response:
+    story = call.state.stories.get(_check_gid(story_gid, "story"))
+    if story is None:
+        raise ApiError(404, f"story: Unknown object: {story_gid}")
+    visible_task(call, story.task)
+    return call.answer(200, {"data": call.show(story, single=True)})
