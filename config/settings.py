@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "django_htmx",
     "template_partials",
     "social_django",
+    "axes",
+    "django_ratelimit",
     "tracker",
     "integrations",
 ]
@@ -59,6 +61,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "integrations.middleware.SocialAuthErrorMiddleware",
+    "config.middleware.SecurityHeadersMiddleware",
+    # Last, as django-axes asks: it turns a lockout into the locked-out page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -82,6 +87,9 @@ TEMPLATES = [
 DATABASES = {"default": env_database("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
+# django-ratelimit 4.1 predates Django's own RedisCache and calls it unsupported; it is shared
+# and increments atomically, which is all ratelimit needs.
+SILENCED_SYSTEM_CHECKS = ["django_ratelimit.W001"]
 REDIS_URL = env_str("REDIS_URL")
 if REDIS_URL:
     if not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
@@ -95,6 +103,11 @@ if REDIS_URL:
     }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # Without Redis, rate limits and caches count per process: fine for one process (the
+    # demo, tests); production with several workers sets REDIS_URL, and `check --deploy`
+    # says so (django_ratelimit.E003) when DEBUG is off.
+    if DEBUG:
+        SILENCED_SYSTEM_CHECKS.append("django_ratelimit.E003")
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -103,6 +116,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 AUTHENTICATION_BACKENDS = [
+    # First: refuses to authenticate at all while an IP or account is locked out.
+    "axes.backends.AxesStandaloneBackend",
     "tracker.auth.EmailOrUsernameBackend",
     "integrations.asana.backend.AsanaOAuth2",
 ]
@@ -147,6 +162,24 @@ SECURE_HSTS_PRELOAD = not DEBUG
 SECURE_PROXY_SSL_HEADER = (
     ("HTTP_X_FORWARDED_PROTO", "https") if env_bool("DJANGO_BEHIND_PROXY") else None
 )
+
+# Brute force: django-axes locks an IP address, or an account, after repeated failed logins.
+AXES_ENABLED = env_bool("AXES_ENABLED", default=True)
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_MINUTES", 15.0) / 60
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"] if env_bool("DJANGO_BEHIND_PROXY") else ["REMOTE_ADDR"]
+)
+# Sign-up and password reset: django-ratelimit, per IP address (and per email for resets).
+SIGNUP_RATE = env_str("SIGNUP_RATE", "10/h")
+PASSWORD_RESET_RATE = env_str("PASSWORD_RESET_RATE", "5/h")
+RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", default=True)
+
+# Fernet keys for OAuth tokens at rest: the first encrypts, all decrypt (key rotation).
+TOKEN_ENCRYPTION_KEYS = env_list("TOKEN_ENCRYPTION_KEY", [])
 
 # --- Asana -------------------------------------------------------------------------------
 # The sandbox (manage.py asana_sandbox) and app.asana.com differ only by ASANA_BASE_URL.

@@ -1,6 +1,16 @@
 from django.apps import AppConfig
+from django.db.models import signals
 
 
 class IntegrationsConfig(AppConfig):
     name = "integrations"
     verbose_name = "Integrations"
+
+    def ready(self) -> None:
+        from social_django.models import UserSocialAuth
+
+        from integrations import token_crypto
+
+        signals.post_init.connect(token_crypto.decrypt_on_load, sender=UserSocialAuth)
+        signals.pre_save.connect(token_crypto.encrypt_before_save, sender=UserSocialAuth)
+        signals.post_save.connect(token_crypto.restore_after_save, sender=UserSocialAuth)

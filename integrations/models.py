@@ -53,6 +53,13 @@ class ExternalIssue(models.Model):
     def __str__(self) -> str:
         return f"{self.provider} task {self.external_id} on {self.issue_id}"
 
+    def save(self, *args, **kwargs):
+        # The URL comes from the tracker and ends up in an href: only web links, never
+        # javascript: or data: URLs.
+        if not self.url.lower().startswith(("https://", "http://")):
+            self.url = ""
+        super().save(*args, **kwargs)
+
 
 class PluginConfig(models.Model):
     """A project's options for one plugin, e.g. {"workspace": "1200", "project": "", ...}."""

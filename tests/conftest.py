@@ -158,3 +158,17 @@ def connect_identity(user, sandbox, who: str = SANDBOX_ADA):
             "email": person["email"],
         },
     )
+
+
+def require_postgresql() -> None:
+    """Row locks need PostgreSQL: skip on SQLite, except in CI, where this is a failure."""
+    import os
+
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        return
+    message = "needs PostgreSQL for row locks (DATABASE_URL=postgres://...)"
+    if os.environ.get("CI"):
+        pytest.fail(f"CI runs this test on PostgreSQL: {message}")
+    pytest.skip(message)

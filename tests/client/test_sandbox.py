@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import threading
 import time
 
@@ -21,6 +20,7 @@ from integrations.exceptions import (
     IdentityRequired,
 )
 from integrations.identities import needs_reconnect
+from tests.conftest import require_postgresql
 
 from .conftest import add_fault, connect_sandbox_identity, sandbox_log, sandbox_refreshes
 
@@ -250,15 +250,6 @@ def test_token_endpoint_down_is_not_the_persons_fault(sandbox, owner):
 
 
 # --- many requests, one refresh ----------------------------------------------------------------
-
-
-def require_postgresql() -> None:
-    if connection.vendor == "postgresql":
-        return
-    message = "needs PostgreSQL for row locks (DATABASE_URL=postgres://...)"
-    if os.environ.get("CI"):
-        pytest.fail(f"CI runs this test on PostgreSQL: {message}")
-    pytest.skip(message)
 
 
 @pytest.mark.postgres

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from tracker.models import Event, Issue, Organization
 
@@ -22,8 +23,9 @@ def test_seed_demo_runs_twice_and_creates_a_usable_demo():
     assert acme.projects.count() == 2
     assert Issue.objects.filter(project__organization=acme).count() >= 12
     assert Event.objects.filter(frames__len__gt=0).exists() or Event.objects.exists()
-    assert authenticate(username="demo", password="demo") is not None
-    assert authenticate(username="demo@acme.test", password="demo") is not None
+    request = RequestFactory().post("/accounts/login/")
+    assert authenticate(request, username="demo", password="demo") is not None
+    assert authenticate(request, username="demo@acme.test", password="demo") is not None
 
 
 def run_settings(**env) -> subprocess.CompletedProcess:
@@ -71,6 +73,8 @@ def test_check_deploy_is_clean_with_debug_off_and_secrets_set():
             "DJANGO_SETTINGS_MODULE": "config.settings",
             "DJANGO_SECRET_KEY": "x" * 20 + "a-long-random-production-secret-key-0123456789",
             "APP_BASE_URL": "https://tasklink.example.com",
+            # Production shares rate limits and caches between workers through Redis.
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
             "ASANA_CLIENT_ID": "id",
             "ASANA_CLIENT_SECRET": "secret",
         },

@@ -1,0 +1,144 @@
+"""Arbitrary text, huge inputs, unicode, null bytes and wrong types at every form and query
+parameter: Tasklink answers with a page or a message, never a 500."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.test import Client
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from integrations.models import PluginConfig
+from tests.conftest import connect_identity
+
+pytestmark = pytest.mark.django_db
+
+# Text as people and attackers type it: any unicode, control characters and null bytes
+# included, sometimes huge.
+anything = st.one_of(
+    st.text(max_size=60),
+    st.text(alphabet=st.characters(codec="utf-8"), min_size=1, max_size=20),
+    st.sampled_from(
+        [
+            "\x00",
+            "' OR 1=1 --",
+            "<script>alert(1)</script>",
+            "-1",
+            "1e309",
+            "9" * 40,
+            "https://app.asana.com/0/1/2",
+            "%00",
+            "../../etc/passwd",
+        ]
+    ),
+    st.builds(
+        lambda c, n: c * n,
+        st.sampled_from(["a", "é", "\x00", "9"]),
+        st.integers(min_value=1000, max_value=70000),
+    ),
+)
+fields = st.dictionaries(
+    st.sampled_from(
+        [
+            "title",
+            "description",
+            "project",
+            "assignee",
+            "project_label",
+            "assignee_label",
+            "idempotency_key",
+            "issue_id",
+            "comment",
+            "workspace",
+            "status",
+            "query",
+            "linked",
+            "page",
+            "autocomplete_field",
+            "autocomplete_query",
+            "email",
+            "password1",
+            "password2",
+            "username",
+            "password",
+            "next",
+        ]
+    ),
+    anything,
+    max_size=8,
+)
+FUZZ = settings(
+    max_examples=25,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+
+
+@pytest.fixture
+def world(owner, issue, project, sandbox):
+    PluginConfig.objects.create(
+        project=project, plugin="asana", options={"workspace": "1200000000000001"}
+    )
+    connect_identity(owner, sandbox)
+    client = Client()
+    client.force_login(owner)
+    return {"client": client, "issue": issue.pk, "project": project.pk}
+
+
+def assert_no_server_error(response):
+    assert response.status_code < 500 or response.status_code in (502, 504), (
+        response.status_code,
+        response.content[:500],
+    )
+
+
+POSTS = [
+    "/issues/{issue}/status/",
+    "/issues/{issue}/plugins/asana/create/",
+    "/issues/{issue}/plugins/asana/link/",
+    "/issues/{issue}/plugins/asana/unlink/",
+    "/projects/{project}/plugins/asana/",
+]
+GETS = [
+    "/",
+    "/issues/{issue}/",
+    "/issues/{issue}/plugins/asana/",
+    "/issues/{issue}/plugins/asana/autocomplete/",
+    "/projects/{project}/plugins/asana/autocomplete/",
+]
+
+
+@pytest.mark.parametrize("path", POSTS)
+@FUZZ
+@given(data=fields, htmx=st.booleans())
+def test_posts_never_fail(world, path, data, htmx):
+    headers = {"HX-Request": "true"} if htmx else {}
+    url = path.format(**world)
+    assert_no_server_error(world["client"].post(url, data, headers=headers))
+
+
+@pytest.mark.parametrize("path", GETS)
+@FUZZ
+@given(data=fields, htmx=st.booleans())
+def test_gets_never_fail(world, path, data, htmx):
+    headers = {"HX-Request": "true"} if htmx else {}
+    url = path.format(**world)
+    assert_no_server_error(world["client"].get(url, data, headers=headers))
+
+
+@pytest.mark.parametrize(
+    "path", ["/accounts/signup/", "/accounts/login/", "/accounts/password/reset/"]
+)
+@FUZZ
+@given(data=fields)
+def test_account_forms_never_fail(db, path, data):
+    cache.clear()
+    assert_no_server_error(Client().post(path, data))
+
+
+@FUZZ
+@given(value=st.one_of(st.integers(), st.text(max_size=30)))
+def test_object_ids_in_paths_never_fail(world, value):
+    for path in ("/issues/{}/", "/issues/{}/plugins/asana/", "/projects/{}/plugins/asana/"):
+        assert_no_server_error(world["client"].get(path.format(value)))
