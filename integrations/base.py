@@ -52,6 +52,7 @@ class IssueTrackerPlugin:
     # How long answers that rarely change are kept per person.
     options_cache_seconds: ClassVar[int] = 300
     autocomplete_cache_seconds: ClassVar[int] = 60
+    status_cache_seconds: ClassVar[int] = 60
     # A second submit with the same idempotency key waits this long for the first to finish.
     create_lock_seconds: ClassVar[int] = 30
     # Create-form fields remembered as this person's defaults for the project's next task.
@@ -166,10 +167,18 @@ class IssueTrackerPlugin:
         return mapping
 
     def sync_status(self, identity, mappings: list[ExternalIssue]) -> list[ExternalIssue]:
-        """Refresh each task's title and completion from the tracker (status sync)."""
+        """Refresh each task's title and completion from the tracker (status sync).
+
+        A task read in the last minute is not read again: opening issues one after another
+        costs one call per task a minute, not one per page view.
+        """
         client = self.get_client(identity)
         for mapping in mappings:
-            remote = self.fetch_remote(client, mapping.external_id)
+            key = self._cache_key("task", identity, mapping.external_id)
+            remote = cache.get(key)
+            if remote is None:
+                remote = self.fetch_remote(client, mapping.external_id)
+                cache.set(key, remote, self.status_cache_seconds)
             changed = (remote.title, remote.completed, remote.url) != (
                 mapping.title,
                 mapping.completed,

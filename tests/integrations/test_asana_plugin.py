@@ -440,3 +440,13 @@ def test_issue_list_marks_and_filters_issues_with_tasks(ready, issue, project):
     assert issue.title in linked and other.title not in linked and "badge-asana" in linked
     unlinked = ready.get(reverse("issue_list") + "?linked=unlinked").content.decode()
     assert other.title in unlinked and issue.title not in unlinked
+
+
+def test_status_sync_shows_a_task_completed_in_asana(ready, issue, sandbox):
+    ready.post(url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""})
+    sandbox.state.tasks[EXISTING_TASK].completed = True
+    content = ready.get(url("tasks", issue), headers=HTMX).content.decode()
+    assert "Completed" in content
+    assert ExternalIssue.objects.get(issue=issue).completed is True
+    ready.get(url("tasks", issue), headers=HTMX)
+    assert len(received(sandbox, "GET", f"/api/1.0/tasks/{EXISTING_TASK}")) == 2  # link + sync
