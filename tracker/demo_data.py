@@ -13,6 +13,7 @@ from tracker.models import Activity, Event, Issue, Project
 
 
 def py(filename, function, lineno, line, in_app=True):
+    """A stack frame as events store it."""
     return {
         "filename": filename,
         "function": function,
@@ -153,14 +154,7 @@ BACKEND_ISSUES = [
 ]
 
 
-def js(filename, function, lineno, line, in_app=True):
-    return {
-        "filename": filename,
-        "function": function,
-        "lineno": lineno,
-        "context_line": line,
-        "in_app": in_app,
-    }
+js = py  # a JavaScript frame has the same fields
 
 
 FRONTEND_ISSUES = [
