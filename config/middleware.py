@@ -26,11 +26,11 @@ def content_security_policy() -> str:
 class SecurityHeadersMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
-        self.csp = content_security_policy()
 
     def __call__(self, request):
         response = self.get_response(request)
-        response.headers.setdefault("Content-Security-Policy", self.csp)
+        # Built per response (a string join): it follows ASANA_BASE_URL when that changes.
+        response.headers.setdefault("Content-Security-Policy", content_security_policy())
         response.headers.setdefault(
             "Permissions-Policy", "camera=(), microphone=(), geolocation=()"
         )

@@ -40,8 +40,9 @@ class ApiError(Exception):
         """The exception for an HTTP error status, carrying Asana's message when it gave one."""
         if status == 429:
             return ApiRateLimited(status, message, retry_after=retry_after)
-        if status == 503 or status >= 500:
-            return ApiUnavailable(status, message, retry_after=retry_after)
+        if status >= 500:
+            # Asana's own words for a server error ("Server Error") tell a person nothing.
+            return ApiUnavailable(status, None, retry_after=retry_after)
         kind = STATUS_EXCEPTIONS.get(status, ApiError)
         if kind is ApiError and not message:
             message = f"Asana refused the request (HTTP {status})."

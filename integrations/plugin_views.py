@@ -354,8 +354,9 @@ def tasks_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlug
             error = f"Could not refresh the tasks' status: {exc}"
     if not request.htmx:
         return redirect(panel.issue)
+    # Out-of-band swaps of each task's title and badge; the list and its forms stay as they are.
     return render(
         request,
-        f"{TEMPLATE}#tasks",
-        panel.as_dict(request, tasks=tasks, sync_error=error, synced=not error),
+        f"{TEMPLATE}#synced-tasks",
+        {"plugin": plugin, "tasks": tasks, "sync_error": error},
     )

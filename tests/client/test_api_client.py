@@ -98,8 +98,6 @@ def test_timeouts_come_from_settings(fake_asana, identity, settings):
         (403, ApiForbidden),
         (404, ApiNotFound),
         (429, ApiRateLimited),
-        (500, ApiUnavailable),
-        (503, ApiUnavailable),
     ],
 )
 def test_error_status_maps_to_its_exception_with_asanas_message(
@@ -113,6 +111,17 @@ def test_error_status_maps_to_its_exception_with_asanas_message(
     assert type(caught.value) is kind
     assert caught.value.status == status
     assert str(caught.value).startswith("name: Missing input")
+
+
+@pytest.mark.parametrize("status", [500, 502, 503])
+def test_server_errors_say_asana_is_having_trouble(fake_asana, identity, waits, status):
+    fake_asana.post(API + "/tasks", status=status, json=asana_errors("Server Error"))
+
+    with pytest.raises(ApiUnavailable) as caught:
+        AsanaClient(auth=identity).post("/tasks", data={"data": {}})
+
+    assert caught.value.status == status
+    assert str(caught.value) == f"Asana is having trouble (HTTP {status}). Try again in a moment."
 
 
 def test_several_asana_messages_are_joined(fake_asana, identity):

@@ -25,8 +25,6 @@ from integrations.exceptions import (
         (403, ApiForbidden),
         (404, ApiNotFound),
         (429, ApiRateLimited),
-        (500, ApiUnavailable),
-        (503, ApiUnavailable),
     ],
 )
 def test_for_status_picks_the_exception_and_keeps_asanas_message(status, kind):
@@ -35,6 +33,14 @@ def test_for_status_picks_the_exception_and_keeps_asanas_message(status, kind):
     assert type(error) is kind
     assert error.status == status
     assert str(error).startswith("task: Not a recognized ID: 12")
+
+
+@pytest.mark.parametrize("status", [500, 503])
+def test_for_status_replaces_asanas_words_for_server_errors(status):
+    error = ApiError.for_status(status, "Server Error")
+
+    assert type(error) is ApiUnavailable
+    assert str(error) == f"Asana is having trouble (HTTP {status}). Try again in a moment."
 
 
 def test_error_without_message_says_what_happened_in_plain_words():
