@@ -13,8 +13,9 @@ NUMERIC = "Non-numeric {what} value"
 
 
 def clean_text(value: str) -> str:
-    # Null bytes cannot be stored in PostgreSQL text and never mean anything in a task.
-    return value.replace("\x00", "")
+    # Null bytes cannot be stored in PostgreSQL text and never mean anything in a task;
+    # browsers send textarea line breaks as CRLF, Asana keeps plain newlines.
+    return value.replace("\x00", "").replace("\r\n", "\n")
 
 
 def clean_gid(value: str, what: str) -> str:

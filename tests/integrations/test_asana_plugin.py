@@ -450,3 +450,9 @@ def test_status_sync_shows_a_task_completed_in_asana(ready, issue, sandbox):
     assert ExternalIssue.objects.get(issue=issue).completed is True
     ready.get(url("tasks", issue), headers=HTMX)
     assert len(received(sandbox, "GET", f"/api/1.0/tasks/{EXISTING_TASK}")) == 2  # link + sync
+
+
+def test_browser_line_breaks_reach_asana_as_newlines(ready, issue, sandbox):
+    ready.post(url("create", issue), {"title": "Lines", "description": "one\r\ntwo"})
+    task = next(t for t in sandbox.state.tasks.values() if t.name == "Lines")
+    assert task.notes == "one\ntwo"
