@@ -74,4 +74,4 @@ def disconnect(request, identity: UserSocialAuth) -> bool:
 
 
 def sandbox_in_use() -> bool:
-    return settings.ASANA_CLIENT_ID == settings.SANDBOX_CLIENT_ID
+    return settings.ASANA_BASE_URL != "https://app.asana.com"

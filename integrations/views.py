@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +17,7 @@ def render_identities(request: HttpRequest, error: str = "", status: int = 200) 
         "status": identities.token_status(identity) if identity else None,
         "error": error,
         "sandbox": identities.sandbox_in_use(),
+        "asana_url": settings.ASANA_BASE_URL,
     }
     return render(request, "integrations/identities.html", context, status=status)
 
