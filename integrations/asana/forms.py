@@ -111,7 +111,7 @@ class UnlinkTaskForm(forms.Form):
         return clean_gid(self.cleaned_data["issue_id"], "task")
 
 
-class SettingsForm(forms.Form):
+class SettingsForm(TypeaheadMixin, forms.Form):
     # A CharField, not a ChoiceField: a non-numeric value gets Sentry's message, not Django's.
     workspace = forms.CharField(label="Workspace", max_length=40, widget=forms.Select)
     project = forms.CharField(

@@ -51,12 +51,21 @@ def settings_view(request: HttpRequest, project_id: int) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         new_options = {key: form.cleaned_data[key] for key in SettingsForm.base_fields}
-        if new_options["workspace"] != current:
-            # Defaults belong to a workspace; a new workspace starts without them.
-            new_options.update(project="", project_label="", assignee="", assignee_label="")
-        plugin.save_options(project, new_options, request.user)
-        messages.success(request, f"Asana settings saved for {project.name}.")
-        return redirect(request.path)
+        try:
+            if new_options["workspace"] != current:
+                # Defaults belong to a workspace; a new workspace starts without them.
+                new_options.update(project="", project_label="", assignee="", assignee_label="")
+            else:
+                # Without JavaScript a name is typed instead of picked: find it in Asana.
+                plugin.resolve_typed_choices(identity, new_options, form, new_options)
+        except ValueError as exc:
+            form.add_error(None, str(exc))
+        except (ApiError, IdentityRequired) as exc:
+            error = f"Could not look that up in Asana: {exc}"
+        else:
+            plugin.save_options(project, new_options, request.user)
+            messages.success(request, f"Asana settings saved for {project.name}.")
+            return redirect(request.path)
     context.update(form=form, error=error, workspaces=workspaces)
     status = 400 if request.method == "POST" else 200
     return render(request, "integrations/asana/settings.html", context, status=status)

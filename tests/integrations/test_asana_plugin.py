@@ -456,3 +456,23 @@ def test_browser_line_breaks_reach_asana_as_newlines(ready, issue, sandbox):
     ready.post(url("create", issue), {"title": "Lines", "description": "one\r\ntwo"})
     task = next(t for t in sandbox.state.tasks.values() if t.name == "Lines")
     assert task.notes == "one\ntwo"
+
+
+def test_typed_default_project_name_without_javascript_is_resolved(ready, project):
+    response = ready.post(
+        reverse("plugin_asana_settings", args=[project.pk]),
+        {"workspace": ENGINEERING, "project_label": "Backend"},
+    )
+    assert response.status_code == 302
+    options = PluginConfig.objects.get(project=project).options
+    assert options["project"] == BACKEND_PROJECT and options["project_label"] == "Backend"
+
+
+def test_typed_default_that_matches_nothing_is_explained(ready, project):
+    response = ready.post(
+        reverse("plugin_asana_settings", args=[project.pk]),
+        {"workspace": ENGINEERING, "assignee_label": "Nobody At All"},
+    )
+    assert response.status_code == 400
+    assert "No Asana assignee matches “Nobody At All”" in response.content.decode()
+    assert PluginConfig.objects.get(project=project).options.get("assignee", "") == ""
