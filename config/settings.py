@@ -101,6 +101,8 @@ if REDIS_URL:
             "KEY_PREFIX": "tasklink",
         }
     }
+    # Sessions are read on every page: from Redis, with the database as the durable copy.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     # Without Redis, rate limits and caches count per process: fine for one process (the

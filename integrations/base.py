@@ -126,6 +126,7 @@ class IssueTrackerPlugin:
             return self._wait_for_mapping(idempotency_key), False
         try:
             remote = self.create_remote(self.get_client(identity), options, data)
+            self._remember_task(identity, remote)
             mapping = self._store(
                 issue=issue,
                 user=user,
@@ -146,6 +147,7 @@ class IssueTrackerPlugin:
             raise AlreadyLinked(external_id)
         client = self.get_client(identity)
         remote = self.fetch_remote(client, external_id)
+        self._remember_task(identity, remote)
         if comment:
             self.comment_remote(client, external_id, comment)
         return self._store(
@@ -174,11 +176,10 @@ class IssueTrackerPlugin:
         """
         client = self.get_client(identity)
         for mapping in mappings:
-            key = self._cache_key("task", identity, mapping.external_id)
-            remote = cache.get(key)
+            remote = cache.get(self._task_key(identity, mapping.external_id))
             if remote is None:
                 remote = self.fetch_remote(client, mapping.external_id)
-                cache.set(key, remote, self.status_cache_seconds)
+                self._remember_task(identity, remote)
             changed = (remote.title, remote.completed, remote.url) != (
                 mapping.title,
                 mapping.completed,
@@ -223,6 +224,13 @@ class IssueTrackerPlugin:
             value = compute()
             cache.set(key, value, self.options_cache_seconds)
         return value
+
+    def _task_key(self, identity, external_id: str) -> str:
+        return self._cache_key("task", identity, external_id)
+
+    def _remember_task(self, identity, remote: RemoteTask) -> None:
+        # What the tracker just answered is fresh: the status sync need not ask again.
+        cache.set(self._task_key(identity, remote.external_id), remote, self.status_cache_seconds)
 
     def _cache_key(self, name: str, identity, *parts) -> str:
         digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]

@@ -1,0 +1,92 @@
+"""Pages cost a constant number of database queries, however much data they show."""
+
+from __future__ import annotations
+
+import pytest
+import requests
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from integrations.models import PluginConfig
+from tests.conftest import connect_identity, sandbox_log
+from tests.perf.builders import make_issue, make_issues, make_people
+
+pytestmark = pytest.mark.django_db
+
+ISSUE_PAGE_MAX = 8
+ISSUE_LIST_MAX = 8
+PANEL_MAX = 10
+ENGINEERING = "1200000000000001"
+HTMX = {"HX-Request": "true"}
+
+
+def queries(client, url: str, **kwargs) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url, **kwargs)
+    assert response.status_code == 200
+    return len(captured.captured_queries)
+
+
+def test_issue_list_of_50_issues_costs_as_many_queries_as_one(
+    owner_client, project, django_assert_max_num_queries
+):
+    make_issues(project, 1)
+    url = reverse("issue_list") + "?status=all"
+    one = queries(owner_client, url)
+    make_issues(project, 49)
+    with django_assert_max_num_queries(ISSUE_LIST_MAX):
+        response = owner_client.get(url)
+    assert response.content.count(b'class="issue-row') == 25
+    assert queries(owner_client, url) == one
+    # The second page and the filters too.
+    assert queries(owner_client, url + "&page=2") == one
+    assert queries(owner_client, url + f"&project={project.pk}&linked=linked&query=key") == one
+
+
+@pytest.mark.parametrize(("events", "tasks"), [(1, 1), (200, 1), (1, 20), (200, 20)])
+def test_issue_page_queries_do_not_grow_with_events_tasks_or_activity(
+    owner_client, organization, project, events, tasks, django_assert_max_num_queries
+):
+    people = make_people(organization, 10)
+    small = make_issue(project, events=1, tasks=1, activities=1, people=people[:1])
+    big = make_issue(project, events=events, tasks=tasks, activities=50, people=people)
+    baseline = queries(owner_client, reverse("issue_detail", args=[small.pk]))
+    with django_assert_max_num_queries(ISSUE_PAGE_MAX):
+        response = owner_client.get(reverse("issue_detail", args=[big.pk]))
+    assert response.content.count(b'<time class="muted"') == 50
+    assert queries(owner_client, reverse("issue_detail", args=[big.pk])) == baseline
+
+
+def test_activity_fragment_queries_do_not_grow_with_activity(
+    owner_client, organization, project, django_assert_max_num_queries
+):
+    people = make_people(organization, 10)
+    small = make_issue(project, activities=1, people=people[:1])
+    big = make_issue(project, activities=50, people=people)
+    url = "{}?fragment=activity"
+    baseline = queries(owner_client, url.format(small.get_absolute_url()), headers=HTMX)
+    with django_assert_max_num_queries(ISSUE_PAGE_MAX):
+        owner_client.get(url.format(big.get_absolute_url()), headers=HTMX)
+    assert queries(owner_client, url.format(big.get_absolute_url()), headers=HTMX) == baseline
+
+
+def test_asana_panel_with_20_linked_tasks_costs_as_many_queries_as_with_one(
+    owner_client, owner, organization, project, sandbox, django_assert_max_num_queries
+):
+    PluginConfig.objects.create(project=project, plugin="asana", options={"workspace": ENGINEERING})
+    connect_identity(owner, sandbox)
+    people = make_people(organization, 10)
+    small = make_issue(project, tasks=1, people=people[:1])
+    big = make_issue(project, tasks=20, people=people)
+    panel = "plugin_asana_panel"
+    # The first load asks Asana for the workspaces; they are cached for the next ones.
+    queries(owner_client, reverse(panel, args=[small.pk]), headers=HTMX)
+    requests.delete(f"{sandbox.url}/_sandbox/requests", timeout=5)
+
+    baseline = queries(owner_client, reverse(panel, args=[small.pk]), headers=HTMX)
+    with django_assert_max_num_queries(PANEL_MAX):
+        response = owner_client.get(reverse(panel, args=[big.pk]), headers=HTMX)
+    assert response.content.count(b'name="issue_id"') == 20
+    assert queries(owner_client, reverse(panel, args=[big.pk]), headers=HTMX) == baseline
+    assert sandbox_log(sandbox, "/api/") == []
