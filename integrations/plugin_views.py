@@ -7,7 +7,7 @@ panel works without JavaScript. Failures are shown beside the form, with the inp
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -39,7 +39,6 @@ class PanelContext:
     options: dict
     identity: object
     state: str
-    extra: dict = field(default_factory=dict)
 
     @classmethod
     def load(cls, request, plugin: IssueTrackerPlugin, issue_id: int) -> PanelContext:
@@ -51,7 +50,7 @@ class PanelContext:
     def as_dict(self, request, **more) -> dict:
         ready = self.state == PanelState.READY
         return {
-            "workspace_name": workspace_label(self.plugin, self) if ready else "",
+            "workspace_name": self.workspace_label() if ready else "",
             "plugin": self.plugin,
             "issue": self.issue,
             "options": self.options,
@@ -59,9 +58,15 @@ class PanelContext:
             "state": self.state,
             "is_owner": is_owner(request.user, self.issue.project),
             "urls": plugin_urls(self.plugin, self.issue),
-            **self.extra,
             **more,
         }
+
+    def workspace_label(self) -> str:
+        gid = self.options.get("workspace", "")
+        try:
+            return self.plugin.workspace_name(self.identity, gid) or f"Workspace {gid}"
+        except (ApiError, IdentityRequired):
+            return f"Workspace {gid}"
 
 
 def plugin_urls(plugin: IssueTrackerPlugin, issue: Issue) -> dict[str, str]:
@@ -136,14 +141,6 @@ def panel_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlug
     return respond(request, "panel", context)
 
 
-def workspace_label(plugin, panel: PanelContext) -> str:
-    gid = panel.options.get("workspace", "")
-    try:
-        return plugin.workspace_name(panel.identity, gid) or f"Workspace {gid}"
-    except (ApiError, IdentityRequired):
-        return f"Workspace {gid}"
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def create_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugin):
@@ -151,16 +148,8 @@ def create_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlu
     if (blocked := not_ready(request, panel)) is not None:
         return blocked
     if request.method == "GET":
-        draft = pop_draft(request, panel, "create")
-        form = (
-            plugin.create_form_class(
-                draft, initial=plugin.create_initial(panel.issue, request.user, panel.options)
-            )
-            if draft
-            else plugin.create_form_class(
-                initial=plugin.create_initial(panel.issue, request.user, panel.options)
-            )
-        )
+        initial = plugin.create_initial(panel.issue, request.user, panel.options)
+        form = plugin.create_form_class(pop_draft(request, panel, "create"), initial=initial)
         return respond(request, "create-form", panel.as_dict(request, form=form))
 
     form = plugin.create_form_class(request.POST)
@@ -209,12 +198,8 @@ def link_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugi
         return blocked
     if request.method == "GET":
         initial = {"comment": panel.issue.absolute_url()}
-        draft = pop_draft(request, panel, "link")
-        form = (
-            plugin.link_form_class(draft, initial=initial)
-            if draft
-            else (plugin.link_form_class(initial=initial))
-        )
+        # A draft kept through a reconnect comes back bound; otherwise the form is fresh.
+        form = plugin.link_form_class(pop_draft(request, panel, "link"), initial=initial)
         return respond(request, "link-form", panel.as_dict(request, form=form))
 
     form = plugin.link_form_class(request.POST)
