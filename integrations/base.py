@@ -57,6 +57,13 @@ class IssueTrackerPlugin:
     create_lock_seconds: ClassVar[int] = 30
     # Create-form fields remembered as this person's defaults for the project's next task.
     remembered_choices: ClassVar[tuple[str, ...]] = ()
+    # The form fields the autocomplete view answers for.
+    autocomplete_fields: ClassVar[tuple[str, ...]] = ()
+    # The forms of the panel's actions (Sentry's field names: title, description, ...;
+    # issue_id, comment). Each plugin brings its own, as properties or class attributes.
+    create_form_class: type
+    link_form_class: type
+    unlink_form_class: type
 
     # --- the tracker-specific part, implemented by each plugin -------------------------------
 
@@ -75,6 +82,16 @@ class IssueTrackerPlugin:
     def search_remote(self, client, options: dict, field: str, query: str) -> list[dict]:
         """[{"id": gid, "text": label}] for an autocomplete field."""
         raise NotImplementedError
+
+    def create_initial(self, issue: Issue, user, options: dict) -> dict:
+        """The create form's defaults."""
+        return {"title": issue.title}
+
+    def resolve_typed_choices(self, identity, options: dict, form, data: dict) -> None:
+        """Turn names typed without JavaScript into ids, or raise ValueError saying why not."""
+
+    def worth_searching(self, field: str, query: str) -> bool:
+        return True
 
     # --- configuration ------------------------------------------------------------------
 
