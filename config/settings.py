@@ -228,6 +228,7 @@ SOCIAL_AUTH_PIPELINE = (
     "social_core.pipeline.social_auth.associate_user",
     "social_core.pipeline.social_auth.load_extra_data",
     "integrations.pipeline.clear_reconnect_flag",
+    "integrations.pipeline.forget_other_identities",
 )
 
 LOGGING = {

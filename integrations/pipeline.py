@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import logging
+
 from social_core.exceptions import AuthPolicyError
+
+logger = logging.getLogger("tasklink.oauth")
 
 
 def require_logged_in_user(backend, user=None, *args, **kwargs):
@@ -15,3 +19,21 @@ def clear_reconnect_flag(backend, social=None, *args, **kwargs):
     # A fresh grant heals an identity the client marked as needing reconnection.
     if social is not None and social.extra_data.pop("needs_reconnect", None):
         social.save(update_fields=["extra_data"])
+
+
+def forget_other_identities(backend, user=None, social=None, *args, **kwargs):
+    """A person connects one Asana account at a time: connecting another replaces the first,
+    whose grant is revoked at Asana so no unused token stays alive."""
+    if social is None or user is None:
+        return
+    others = type(social).objects.filter(user=user, provider=social.provider).exclude(pk=social.pk)
+    for other in others:
+        token = other.extra_data.get("refresh_token")
+        if token:
+            try:
+                backend.revoke_token(token, other.uid)
+            except Exception as exc:  # the new connection must not fail for the old one
+                logger.warning(
+                    "Revoking the replaced Asana grant of user %s failed: %s", user.pk, exc
+                )
+        other.delete()

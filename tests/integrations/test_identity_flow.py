@@ -218,3 +218,23 @@ def test_reconnecting_heals_an_identity_marked_for_reconnection(client, owner, s
     client.get(callback_path(consent(sandbox, begin(client))))
     identity.refresh_from_db()
     assert "needs_reconnect" not in identity.extra_data
+
+
+def test_connecting_another_asana_account_replaces_the_first(client, owner, sandbox):
+    first = connect_identity(owner, sandbox, "grace@acme.test")
+    old_refresh = first.extra_data["refresh_token"]
+    client.force_login(owner)
+    client.get(callback_path(consent(sandbox, begin(client), who=SANDBOX_ADA)))
+    [identity] = UserSocialAuth.objects.filter(user=owner)
+    assert identity.uid == sandbox.state.find_user(SANDBOX_ADA).gid
+    refused = requests.post(
+        f"{sandbox.url}/-/oauth_token",
+        data={
+            "grant_type": "refresh_token",
+            "refresh_token": old_refresh,
+            "client_id": "sandbox-client-id",
+            "client_secret": "sandbox-client-secret",
+        },
+        timeout=5,
+    )
+    assert refused.status_code == 400
