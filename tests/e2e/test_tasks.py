@@ -81,7 +81,7 @@ def test_owner_configures_the_workspace_and_creates_a_task_with_typeahead_picks(
     assert mapping.external_id == task["gid"] and mapping.title == TASK_NAME
     assert task_link.get_attribute("href") == mapping.url
     # The activity list reloads after the action.
-    expect(page.locator(".issue-main")).to_contain_text(TASK_NAME)
+    expect(page.locator("#activity")).to_contain_text(TASK_NAME)
     screenshot(page, "issue-with-panel")
 
 
