@@ -18,6 +18,7 @@ from django.db import IntegrityError, transaction
 from social_django.models import UserSocialAuth
 
 from integrations import identities
+from integrations.exceptions import ApiError
 from integrations.models import ExternalIssue, PluginConfig
 from tracker.models import Activity, Issue, Project
 
@@ -77,6 +78,9 @@ class IssueTrackerPlugin:
         raise NotImplementedError
 
     def comment_remote(self, client, external_id: str, comment: str) -> None:
+        raise NotImplementedError
+
+    def complete_remote(self, client, external_id: str, completed: bool) -> RemoteTask:
         raise NotImplementedError
 
     def search_remote(self, client, options: dict, field: str, query: str) -> list[dict]:
@@ -207,6 +211,25 @@ class IssueTrackerPlugin:
                 mapping.url = remote.url or mapping.url
                 mapping.save(update_fields=["title", "completed", "url"])
         return mappings
+
+    def follow_resolution(self, *, issue: Issue, identity, completed: bool) -> list[str]:
+        """Complete (or reopen) the issue's linked tasks; returns a message per failure.
+
+        Each task is tried on its own: one task Asana refuses does not stop the others, and
+        the issue's own status never depends on Asana.
+        """
+        client = self.get_client(identity)
+        failures = []
+        for mapping in self.linked_tasks(issue).exclude(completed=completed):
+            try:
+                remote = self.complete_remote(client, mapping.external_id, completed)
+            except ApiError as exc:  # IdentityRequired too: told, never raised
+                failures.append(f"“{mapping.title}”: {exc}")
+                continue
+            self._remember_task(identity, remote)
+            mapping.completed = remote.completed
+            mapping.save(update_fields=["completed"])
+        return failures
 
     def autocomplete(self, *, identity, options: dict, field: str, query: str) -> list[dict]:
         key = self._cache_key("ac", identity, options.get("workspace", ""), field, query)

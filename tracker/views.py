@@ -13,6 +13,7 @@ from integrations.models import ExternalIssue
 from tracker.access import get_issue_for_user
 from tracker.forms import IssueFilterForm, IssueStatusForm
 from tracker.models import Activity, Issue, Project
+from tracker.signals import issue_status_changed
 
 ISSUES_PER_PAGE = 25
 
@@ -90,6 +91,11 @@ def issue_set_status(request: HtmxHttpRequest, issue_id: int) -> HttpResponse:
         issue.status = status
         issue.save(update_fields=["status"])
         Activity.objects.create(issue=issue, user=request.user, kind=STATUS_ACTIVITY[status])
+        # Integrations may follow the change (complete linked tasks) and report what failed.
+        answers = issue_status_changed.send(Issue, issue=issue, user=request.user, status=status)
+        for _receiver, problems in answers:
+            for problem in problems or []:
+                messages.warning(request, problem)
     if request.htmx:
         context = {
             "issue": issue,

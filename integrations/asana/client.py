@@ -62,6 +62,14 @@ class AsanaClient(AuthApiClient):
             task["assignee"] = str(data["assignee"])
         return self.post("/tasks", data={"data": task})
 
+    # Reference: https://developers.asana.com/reference/updatetask
+    def set_completed(self, issue_id: str | int, completed: bool) -> dict[str, Any]:
+        return self.put(
+            f"/tasks/{gid(issue_id)}",
+            data={"data": {"completed": completed}},
+            params={"opt_fields": TASK_FIELDS},
+        )
+
     # Reference: https://developers.asana.com/reference/createstoryfortask
     def create_comment(self, issue_id: str | int, data: dict[str, Any]) -> dict[str, Any]:
         return self.post(

@@ -122,6 +122,12 @@ class SettingsForm(TypeaheadMixin, forms.Form):
     )
     project_label = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
     assignee_label = forms.CharField(required=False, max_length=200, widget=forms.HiddenInput)
+    sync_resolution = forms.BooleanField(
+        required=False,
+        label="Complete linked Asana tasks when an issue is resolved, and reopen them when it "
+        "is reopened",
+        help_text="Done as the person who changes the issue's status, with their Asana account.",
+    )
 
     def __init__(self, *args, workspaces: list[dict], current: str = "", **kwargs):
         super().__init__(*args, **kwargs)

@@ -135,6 +135,9 @@ class AsanaPlugin(IssueTrackerPlugin):
     def comment_remote(self, client, external_id: str, comment: str) -> None:
         client.create_comment(external_id, {"comment": comment})
 
+    def complete_remote(self, client, external_id: str, completed: bool) -> RemoteTask:
+        return self._task(client.set_completed(external_id, completed))
+
     def search_remote(self, client, options: dict, field: str, query: str) -> list[dict]:
         answer = client.search(options["workspace"], AUTOCOMPLETE_TYPES[field], query)
         results = []
