@@ -17,7 +17,12 @@ SANDBOX_PORT = int(os.environ.get("SANDBOX_PORT", "8765"))
 APP_PORT = int(os.environ.get("APP_PORT", "8000"))
 
 
+def stop_on_term(signum, frame):
+    raise KeyboardInterrupt  # `kill` stops the demo as Ctrl-C does
+
+
 def main() -> int:
+    signal.signal(signal.SIGTERM, stop_on_term)
     env = dict(os.environ, DJANGO_DEBUG="true")
     app_url = f"http://127.0.0.1:{APP_PORT}"
     env.setdefault("APP_BASE_URL", app_url)
@@ -72,7 +77,7 @@ def main() -> int:
     finally:
         for process in processes:
             if process.poll() is None:
-                process.send_signal(signal.SIGINT)
+                process.terminate()
         for process in processes:
             try:
                 process.wait(timeout=5)
