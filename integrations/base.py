@@ -232,12 +232,15 @@ class IssueTrackerPlugin:
         return failures
 
     def autocomplete(self, *, identity, options: dict, field: str, query: str) -> list[dict]:
-        key = self._cache_key("ac", identity, options.get("workspace", ""), field, query)
-        results = cache.get(key)
-        if results is None:
-            results = self.search_remote(self.get_client(identity), options, field, query)
-            cache.set(key, results, self.autocomplete_cache_seconds)
-        return results
+        return self.cached(
+            identity,
+            "ac",
+            lambda: self.search_remote(self.get_client(identity), options, field, query),
+            options.get("workspace", ""),
+            field,
+            query,
+            seconds=self.autocomplete_cache_seconds,
+        )
 
     def last_used(self, project: Project, user) -> dict[str, str]:
         """What this person chose for their last task in this project: the next defaults."""
@@ -256,13 +259,13 @@ class IssueTrackerPlugin:
 
     # --- helpers ----------------------------------------------------------------------------
 
-    def cached(self, identity, name: str, compute, *parts):
-        """A per-person cache for answers of the tracker that rarely change."""
+    def cached(self, identity, name: str, compute, *parts, seconds: int | None = None):
+        """A per-person cache for answers of the tracker (options_cache_seconds by default)."""
         key = self._cache_key(name, identity, *parts)
         value = cache.get(key)
         if value is None:
             value = compute()
-            cache.set(key, value, self.options_cache_seconds)
+            cache.set(key, value, seconds or self.options_cache_seconds)
         return value
 
     def _task_key(self, identity, external_id: str) -> str:

@@ -60,14 +60,17 @@ def token_status(identity: UserSocialAuth) -> TokenStatus:
 
 def disconnect(request, identity: UserSocialAuth) -> bool:
     """Revoke the grant at Asana, then forget the tokens. Returns whether Asana confirmed."""
-    strategy = load_strategy(request)
-    backend = identity.get_backend_instance(strategy)
+    return revoke_and_forget(identity.get_backend_instance(load_strategy(request)), identity)
+
+
+def revoke_and_forget(backend, identity: UserSocialAuth) -> bool:
+    """Revoke the identity's grant at Asana (best effort), then delete it and its tokens."""
     refresh_token = identity.extra_data.get("refresh_token")
     revoked = False
     if backend is not None and refresh_token:
         try:
             revoked = bool(backend.revoke_token(refresh_token, identity.uid))
-        except Exception as exc:  # the local disconnect must happen even when Asana is down
+        except Exception as exc:  # forgetting the tokens here must happen even if Asana is down
             logger.warning("Revoking the Asana grant of user %s failed: %s", identity.user_id, exc)
     identity.delete()
     return revoked

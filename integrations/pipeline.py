@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
 from social_core.exceptions import AuthPolicyError
 
-logger = logging.getLogger("tasklink.oauth")
+from integrations.identities import revoke_and_forget
 
 
 def require_logged_in_user(backend, user=None, *args, **kwargs):
@@ -28,12 +26,4 @@ def forget_other_identities(backend, user=None, social=None, *args, **kwargs):
         return
     others = type(social).objects.filter(user=user, provider=social.provider).exclude(pk=social.pk)
     for other in others:
-        token = other.extra_data.get("refresh_token")
-        if token:
-            try:
-                backend.revoke_token(token, other.uid)
-            except Exception as exc:  # the new connection must not fail for the old one
-                logger.warning(
-                    "Revoking the replaced Asana grant of user %s failed: %s", user.pk, exc
-                )
-        other.delete()
+        revoke_and_forget(backend, other)

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from integrations import identities
-from integrations.asana.plugin import plugin as asana_plugin
+from integrations.registry import PLUGINS
 from tracker.models import Issue
 
-PLUGINS = [asana_plugin]
 COMPLETES = {Issue.Status.RESOLVED: True, Issue.Status.UNRESOLVED: False}
 
 

@@ -172,3 +172,34 @@ def require_postgresql() -> None:
     if os.environ.get("CI"):
         pytest.fail(f"CI runs this test on PostgreSQL: {message}")
     pytest.skip(message)
+
+
+def run_at_once(count: int, prepare, act) -> list:
+    """Run `act(prepare())` in `count` threads released together; returns each result or error.
+
+    `prepare` runs before the threads meet (e.g. loading a row), `act` right after, so the
+    calls really overlap. Each thread closes its own database connection.
+    """
+    import threading
+
+    from django.db import connection
+
+    start = threading.Barrier(count)
+    results: list = []
+
+    def one() -> None:
+        try:
+            ready = prepare()
+            start.wait(timeout=10)
+            results.append(act(ready))
+        except Exception as exc:  # reported to the test, with the others
+            results.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=one) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
 from integrations.models import ExternalIssue
+from integrations.registry import PLUGINS
 from tracker.access import get_issue_for_user
 from tracker.forms import IssueFilterForm, IssueStatusForm
 from tracker.models import Activity, Issue, Project
@@ -66,7 +67,7 @@ def issue_detail(request: HtmxHttpRequest, issue_id: int) -> HttpResponse:
         "issue": issue,
         "event": issue.events.first(),
         "activities": activities,
-        "plugins": ["asana"],
+        "plugins": [plugin.slug for plugin in PLUGINS],
     }
     return render(request, "tracker/issue_detail.html", context)
 

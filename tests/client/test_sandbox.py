@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import threading
 import time
 
 import pytest
 import requests
-from django.db import connection
 from social_django.models import UserSocialAuth
 
 from integrations.asana.client import AsanaClient
@@ -20,7 +18,7 @@ from integrations.exceptions import (
     IdentityRequired,
 )
 from integrations.identities import needs_reconnect
-from tests.conftest import require_postgresql
+from tests.conftest import require_postgresql, run_at_once
 
 from .conftest import add_fault, connect_sandbox_identity, sandbox_log, sandbox_refreshes
 
@@ -260,24 +258,11 @@ def test_concurrent_calls_with_expired_token_refresh_once(sandbox, owner):
     # A slow token endpoint: every thread reaches the lock while the first one refreshes.
     add_fault(sandbox, path=TOKEN, method="POST", delay=0.3)
     threads_count = 20
-    start = threading.Barrier(threads_count)
-    results: list[object] = []
-
-    def one_request() -> None:
-        try:
-            mine = UserSocialAuth.objects.get(pk=identity.pk)
-            start.wait(timeout=10)
-            results.append(AsanaClient(auth=mine).get_me()["data"]["gid"])
-        except Exception as exc:  # reported below, with the others
-            results.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=one_request) for _ in range(threads_count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    results = run_at_once(
+        threads_count,
+        lambda: UserSocialAuth.objects.get(pk=identity.pk),
+        lambda mine: AsanaClient(auth=mine).get_me()["data"]["gid"],
+    )
 
     assert results == [identity.uid] * threads_count
     assert sandbox_refreshes(sandbox) == 1

@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import requests
-from django.db import connection
 from django.test import Client
 
 from integrations.models import ExternalIssue, PluginConfig
-from tests.conftest import connect_identity, require_postgresql, sandbox_log
+from tests.conftest import connect_identity, require_postgresql, run_at_once, sandbox_log
 
 
 @pytest.mark.postgres
@@ -27,28 +24,20 @@ def test_simultaneous_submits_of_one_form_create_one_task(owner, issue, project,
         json={"path": "/api/1.0/tasks", "method": "POST", "delay": 0.5},
         timeout=5,
     )
-    start = threading.Barrier(2)
-    statuses: list[int] = []
 
-    def submit() -> None:
-        try:
-            client = Client()
-            client.force_login(owner)
-            start.wait(timeout=10)
-            response = client.post(
-                f"/issues/{issue.pk}/plugins/asana/create/",
-                {"title": "Only once", "idempotency_key": "c" * 32},
-                headers={"HX-Request": "true"},
-            )
-            statuses.append(response.status_code)
-        finally:
-            connection.close()
+    def logged_in_client() -> Client:
+        client = Client()
+        client.force_login(owner)
+        return client
 
-    threads = [threading.Thread(target=submit) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    def submit(client: Client) -> int:
+        return client.post(
+            f"/issues/{issue.pk}/plugins/asana/create/",
+            {"title": "Only once", "idempotency_key": "c" * 32},
+            headers={"HX-Request": "true"},
+        ).status_code
+
+    statuses = run_at_once(2, logged_in_client, submit)
 
     assert statuses == [200, 200]
     posts = [e for e in sandbox_log(sandbox, "/api/1.0/tasks") if e["method"] == "POST"]

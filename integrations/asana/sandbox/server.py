@@ -291,26 +291,7 @@ class SandboxServer:
         return pages.error_page(404, "Not found", f"Nothing at {req.method} {req.path}.")
 
 
-def start_sandbox(
-    host: str = "127.0.0.1",
-    port: int = 0,
-    token_ttl: int = DEFAULT_TOKEN_TTL,
-    auto_approve: bool = False,
-    client_id: str = DEFAULT_CLIENT_ID,
-    client_secret: str = DEFAULT_CLIENT_SECRET,
-    redirect_uri: str | None = None,
-    rate_limit: int | None = None,
-    verbose: bool = False,
-) -> SandboxServer:
-    """Start the sandbox in a background thread. Use as a context manager, or call .stop()."""
-    return SandboxServer(
-        host,
-        port,
-        token_ttl=token_ttl,
-        auto_approve=auto_approve,
-        client_id=client_id,
-        client_secret=client_secret,
-        redirect_uri=redirect_uri,
-        rate_limit=rate_limit,
-        verbose=verbose,
-    ).start()
+def start_sandbox(*args: Any, **options: Any) -> SandboxServer:
+    """Start the sandbox in a background thread; takes SandboxServer's arguments.
+    Use as a context manager, or call .stop()."""
+    return SandboxServer(*args, **options).start()
