@@ -24,8 +24,8 @@ from django.core.cache import cache  # noqa: E402
 from django.test import Client  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
+from asana_sandbox import start_sandbox  # noqa: E402
 from integrations.asana.client import AsanaClient  # noqa: E402
-from integrations.asana.sandbox import start_sandbox  # noqa: E402
 from integrations.models import ExternalIssue, PluginConfig  # noqa: E402
 from tests.perf.builders import make_issue  # noqa: E402
 from tracker.models import Membership, Organization, Project  # noqa: E402

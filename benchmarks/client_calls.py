@@ -73,9 +73,9 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, connections  # noqa: E402
 from social_django.models import UserSocialAuth  # noqa: E402
 
+from asana_sandbox import server as sandbox_server  # noqa: E402
+from asana_sandbox.server import SandboxServer, start_sandbox  # noqa: E402
 from integrations.asana.client import AsanaClient  # noqa: E402
-from integrations.asana.sandbox import server as sandbox_server  # noqa: E402
-from integrations.asana.sandbox.server import SandboxServer, start_sandbox  # noqa: E402
 from integrations.exceptions import ApiError  # noqa: E402
 
 

@@ -20,7 +20,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from integrations.asana.sandbox import start_sandbox  # noqa: E402
+from asana_sandbox import start_sandbox  # noqa: E402
 from integrations.models import PluginConfig  # noqa: E402
 from tests.perf.builders import make_issue, make_issues, make_people  # noqa: E402
 from tracker.models import Membership, Organization, Project  # noqa: E402

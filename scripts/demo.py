@@ -41,7 +41,7 @@ def main() -> int:
             subprocess.Popen(
                 [
                     sys.executable,
-                    "manage.py",
+                    "-m",
                     "asana_sandbox",
                     "--port",
                     str(SANDBOX_PORT),

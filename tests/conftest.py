@@ -108,7 +108,7 @@ SANDBOX_ADA = "ada@acme.test"  # a sandbox user in both workspaces
 
 @pytest.fixture(scope="session")
 def sandbox_server():
-    from integrations.asana.sandbox import start_sandbox
+    from asana_sandbox import start_sandbox
 
     with start_sandbox() as server:
         yield server

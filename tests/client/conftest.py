@@ -15,7 +15,7 @@ import requests
 import responses
 from social_django.models import UserSocialAuth
 
-from integrations.asana.sandbox.server import SandboxServer, start_sandbox
+from asana_sandbox.server import SandboxServer, start_sandbox
 
 FAKE_ASANA = "https://asana.example"
 API = FAKE_ASANA + "/api/1.0"

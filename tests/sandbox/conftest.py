@@ -10,7 +10,7 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from integrations.asana.sandbox import SandboxServer, start_sandbox
+from asana_sandbox import SandboxServer, start_sandbox
 
 from .helpers import ADA, GRACE, KATHERINE, Client, client_for
 

@@ -11,7 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from integrations.asana.sandbox import SandboxServer
+from asana_sandbox import SandboxServer
 
 CLIENT_ID = "sandbox-client-id"
 CLIENT_SECRET = "sandbox-client-secret"

@@ -7,7 +7,7 @@ import time
 import pytest
 import requests
 
-from integrations.asana.sandbox import start_sandbox
+from asana_sandbox import start_sandbox
 
 from .helpers import ADA, KATHERINE, client_for, configure, control, dance, error_message
 

@@ -6,7 +6,7 @@ import base64
 
 import requests
 
-from integrations.asana.sandbox import SandboxServer
+from asana_sandbox import SandboxServer
 
 from .helpers import (
     ADA,
@@ -186,7 +186,7 @@ def test_auto_approve_with_an_unknown_sandbox_user_shows_an_error_page(sandbox):
 
 
 def test_auto_approve_from_the_constructor():
-    from integrations.asana.sandbox import start_sandbox
+    from asana_sandbox import start_sandbox
 
     with start_sandbox(auto_approve=True, redirect_uri=REDIRECT_URI) as other:
         query = redirected_query(authorize(other, **authorize_params()))

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from integrations.asana.sandbox import start_sandbox
+from asana_sandbox import start_sandbox
 
 from .helpers import ADA, client_for, control
 
@@ -97,7 +97,7 @@ def test_the_home_page_lists_tasks_with_working_links(sandbox):
     assert "Case study: how Globex cut triage time in half" in page.text
 
 
-# --- manage.py asana_sandbox -------------------------------------------------------------------
+# --- python -m asana_sandbox -------------------------------------------------------------------
 
 
 def _django_env() -> dict[str, str]:
@@ -108,14 +108,21 @@ def _django_env() -> dict[str, str]:
     return env
 
 
-@pytest.fixture
-def command():
-    """`manage.py asana_sandbox --port 0 …` running in a subprocess; yields (process, url)."""
+LAUNCHERS = {
+    "python -m asana_sandbox": [sys.executable, "-m", "asana_sandbox"],
+    "manage.py asana_sandbox": [sys.executable, "manage.py", "asana_sandbox"],
+}
+
+
+@pytest.fixture(params=sorted(LAUNCHERS))
+def command(request):
+    """The sandbox's command (`python -m asana_sandbox` or its manage.py wrapper) on a free port
+    in a subprocess; yields (process, url)."""
     processes: list[subprocess.Popen[str]] = []
 
     def run(*args: str) -> tuple[subprocess.Popen[str], str]:
         process = subprocess.Popen(
-            [sys.executable, "manage.py", "asana_sandbox", "--port", "0", *args],
+            [*LAUNCHERS[request.param], "--port", "0", *args],
             cwd=REPO,
             env=_django_env(),
             stdout=subprocess.PIPE,
@@ -128,7 +135,7 @@ def command():
             problem = process.stderr.read()
             if "ImproperlyConfigured" in problem and not os.environ.get("CI"):
                 pytest.skip(f"Django settings do not load yet: {problem.splitlines()[-1]}")
-            pytest.fail(f"manage.py asana_sandbox did not start:\n{problem}")
+            pytest.fail(f"{request.param} did not start:\n{problem}")
         return process, line
 
     yield run
@@ -165,9 +172,10 @@ def test_the_command_stops_cleanly(command, stop):
     assert "Traceback" not in stderr
 
 
-def test_the_command_refuses_a_port_in_use(sandbox):
+@pytest.mark.parametrize("launcher", sorted(LAUNCHERS))
+def test_the_command_refuses_a_port_in_use(sandbox, launcher):
     process = subprocess.run(
-        [sys.executable, "manage.py", "asana_sandbox", "--port", str(sandbox.port)],
+        [*LAUNCHERS[launcher], "--port", str(sandbox.port)],
         cwd=REPO,
         env=_django_env(),
         capture_output=True,

@@ -1,7 +1,7 @@
 """The Asana sandbox: a faithful local stand-in for app.asana.com (OAuth, the API subset Tasklink
 uses, and /_sandbox/ controls), as stripe-mock stands in for Stripe. No Django needed.
 
-    from integrations.asana.sandbox import start_sandbox
+    from asana_sandbox import start_sandbox
     with start_sandbox(auto_approve=True) as sandbox:
         ...  # sandbox.url, sandbox.state, sandbox.reset()
 """

@@ -1,0 +1,113 @@
+"""`python -m asana_sandbox --port 8765 …`: serve the sandbox in the foreground until Ctrl-C.
+
+Standard library only, so it runs beside any app (or none); `manage.py asana_sandbox` is a
+thin wrapper over `main()` for the demo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from typing import Any, TextIO
+
+from .server import SandboxServer
+from .state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TOKEN_TTL
+
+
+def _positive_int(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"{value!r} must be 1 or more")
+    return number
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m asana_sandbox",
+        description=(
+            "Serve the Asana sandbox: Asana's OAuth endpoints and the API subset Tasklink uses, "
+            "with seeded workspaces, people, projects and tasks. Point ASANA_BASE_URL at it."
+        ),
+    )
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")
+    parser.add_argument(
+        "--token-ttl",
+        type=_positive_int,
+        default=DEFAULT_TOKEN_TTL,
+        help="access token lifetime in seconds (expires_in)",
+    )
+    parser.add_argument(
+        "--auto-approve",
+        action="store_true",
+        help="skip the consent page: approve at once as the first user (or ?sandbox_user=)",
+    )
+    parser.add_argument("--client-id", default=DEFAULT_CLIENT_ID)
+    parser.add_argument("--client-secret", default=DEFAULT_CLIENT_SECRET)
+    parser.add_argument(
+        "--redirect-uri", default=None, help="the only redirect_uri accepted (default: any)"
+    )
+    parser.add_argument(
+        "--rate-limit",
+        type=_positive_int,
+        default=None,
+        help="requests per minute per token before a 429 (default: no limit)",
+    )
+    parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
+    return parser
+
+
+def _interrupt(signum: int, frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def serve(options: argparse.Namespace, stdout: TextIO = sys.stdout) -> None:
+    """Serve until Ctrl-C or SIGTERM; raises OSError when the port cannot be bound."""
+    sandbox = SandboxServer(
+        options.host,
+        options.port,
+        token_ttl=options.token_ttl,
+        auto_approve=options.auto_approve,
+        client_id=options.client_id,
+        client_secret=options.client_secret,
+        redirect_uri=options.redirect_uri,
+        rate_limit=options.rate_limit,
+        verbose=options.verbose,
+    )
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    if in_main_thread:
+        # `make demo` and process managers stop it with SIGTERM: leave as on Ctrl-C.
+        signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        # Inside the try: a Ctrl-C right after the line is printed still stops cleanly.
+        stdout.write(f"Asana sandbox listening on {sandbox.url}\n")
+        stdout.flush()
+        sandbox.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        if in_main_thread:
+            # A second Ctrl-C while stopping would only print a traceback.
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        sandbox.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    options = parser.parse_args(argv)
+    try:
+        serve(options)
+    except OSError as error:
+        parser.exit(1, f"Cannot listen on {options.host}:{options.port}: {error}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
