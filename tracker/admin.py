@@ -1,12 +1,18 @@
 from django.contrib import admin
 
-from tracker.models import Activity, Event, Issue, Membership, Organization, Project
+from tracker.models import Activity, Event, Issue, Membership, Organization, Project, ProjectKey
 
 
 class MembershipInline(admin.TabularInline):
     model = Membership
     extra = 0
     raw_id_fields = ["user"]
+
+
+class ProjectKeyInline(admin.TabularInline):
+    model = ProjectKey
+    extra = 0
+    readonly_fields = ["public_key", "date_added"]
 
 
 @admin.register(Organization)
@@ -30,6 +36,7 @@ class ProjectAdmin(admin.ModelAdmin):
     list_display = ["name", "organization", "short_name", "platform"]
     list_filter = ["organization"]
     search_fields = ["name", "slug", "short_name"]
+    inlines = [ProjectKeyInline]
 
 
 @admin.register(Issue)

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import secrets
+from urllib.parse import urlsplit
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -87,6 +90,41 @@ class Project(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        creating = self._state.adding
+        super().save(*args, **kwargs)
+        if creating:
+            # Every project can receive events from the moment it exists.
+            ProjectKey.objects.create(project=self)
+
+
+def new_public_key() -> str:
+    return secrets.token_hex(16)
+
+
+class ProjectKey(models.Model):
+    """A client key: the public part of a project's DSN. SDKs send it with every event."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="keys")
+    public_key = models.CharField(max_length=32, unique=True, default=new_public_key)
+    label = models.CharField(max_length=100, default="Default")
+    is_active = models.BooleanField(default=True)
+    # Events accepted per minute with this key; None means no limit.
+    rate_limit_per_minute = models.PositiveIntegerField(null=True, blank=True)
+    date_added = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["date_added", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.label} ({self.public_key[:8]}…)"
+
+    def dsn(self) -> str:
+        """`http://<public key>@<host>/<project id>`, from APP_BASE_URL (path prefix kept)."""
+        base = urlsplit(settings.APP_BASE_URL)
+        prefix = base.path.rstrip("/")
+        return f"{base.scheme}://{self.public_key}@{base.netloc}{prefix}/{self.project_id}"
 
 
 def base36(number: int) -> str:
@@ -181,6 +219,17 @@ class Event(models.Model):
     tags = models.JSONField(default=dict, blank=True)
     # {"method", "url", "headers", "query_string", "data"}
     request = models.JSONField(default=dict, blank=True)
+    level = models.CharField(max_length=10, choices=Issue.Level.choices, default=Issue.Level.ERROR)
+    platform = models.CharField(max_length=30, blank=True)
+    release = models.CharField(max_length=200, blank=True)
+    environment = models.CharField(max_length=64, blank=True)
+    # When Tasklink accepted it; `timestamp` is when the SDK says it happened.
+    received = models.DateTimeField(default=timezone.now)
+    # The rest of the normalized event, as the issue page shows it: {"exceptions": [chain,
+    # outermost first, each {"type", "value", "module", "mechanism", "frames": [...]}],
+    # "breadcrumbs": [...], "user": {...}, "contexts": {...}, "sdk": {...}, "logentry": {...},
+    # "transaction": str, "fingerprint": [...], "extra": {...}}.
+    data = models.JSONField(default=dict, blank=True)
 
     class Meta:
         ordering = ["-timestamp", "-id"]
