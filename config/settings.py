@@ -183,6 +183,24 @@ RATELIMIT_ENABLE = env_bool("RATELIMIT_ENABLE", default=True)
 # Fernet keys for OAuth tokens at rest: the first encrypts, all decrypt (key rotation).
 TOKEN_ENCRYPTION_KEYS = env_list("TOKEN_ENCRYPTION_KEY", [])
 
+# --- Background work (Celery) -------------------------------------------------------------
+# Redis is the broker when REDIS_URL is set; without it tasks run in the calling process
+# (task_always_eager), which is what `make demo` on SQLite and `make test` rely on.
+CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
+CELERY_TASK_EAGER_PROPAGATES = True
+# A task is acknowledged after it ran, and given back to the queue if its worker dies, so a
+# SIGKILL mid-task loses nothing; tasks are idempotent to make the redelivery harmless.
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis redelivers an unacknowledged task after this many seconds (a worker that died).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 300)}
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TIMEZONE = "UTC"
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+
 # --- Asana -------------------------------------------------------------------------------
 # The sandbox (manage.py asana_sandbox) and app.asana.com differ only by ASANA_BASE_URL.
 ASANA_BASE_URL = env_url("ASANA_BASE_URL", "https://app.asana.com")

@@ -15,3 +15,6 @@ STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticF
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 # Tests may not share a Redis-backed cache with other runs or each other.
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# Tasks run in the test's own process and transaction; tests that need a real worker start
+# one themselves, with its own settings.
+CELERY_TASK_ALWAYS_EAGER = True
