@@ -201,6 +201,9 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 
+# The issue-tracker plugins this Tasklink runs (integrations/registry.py loads them).
+TASKLINK_PLUGINS = ["integrations.asana.plugin.plugin"]
+
 # --- Asana -------------------------------------------------------------------------------
 # The sandbox (manage.py asana_sandbox) and app.asana.com differ only by ASANA_BASE_URL.
 ASANA_BASE_URL = env_url("ASANA_BASE_URL", "https://app.asana.com")

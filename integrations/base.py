@@ -1,9 +1,9 @@
 """IssueTrackerPlugin: the part of an issue-tracker integration that does not depend on the tracker.
 
-A plugin says which actions exist (create, link, unlink, autocomplete, configure), how to talk
-to its tracker (`get_client`, `create_remote`, `fetch_remote`, ...), and this base does the rest:
-panel states, the idempotent create flow, storing `ExternalIssue` rows with their Activity, the
-per-person cache. A second tracker is a sibling of `integrations/asana/`, not a copy of it.
+A plugin says how to talk to its tracker (`get_client`, `create_remote`, `fetch_remote`, ...),
+brings its forms and wording, and this base does the rest: panel states, the idempotent create
+flow, storing `ExternalIssue` rows with their Activity, the per-person cache. Every hook a view
+or template uses is declared here; a second tracker is a sibling package of the first one.
 """
 
 from __future__ import annotations
@@ -13,12 +13,15 @@ import time
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+from django import forms
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.urls import URLPattern, URLResolver
 from social_django.models import UserSocialAuth
 
 from integrations import identities
-from integrations.exceptions import ApiError
+from integrations.client import ApiClient
+from integrations.exceptions import AlreadyLinked, ApiError, CreateInProgress
 from integrations.models import ExternalIssue, PluginConfig
 from tracker.models import Activity, Issue, Project
 
@@ -40,16 +43,21 @@ class RemoteTask:
     completed: bool = False
 
 
-class CreateInProgress(Exception):
-    """Another request holding the same idempotency key is creating the task right now."""
-
-
 class IssueTrackerPlugin:
+    # The plugin's name in URLs, URL names and stored rows (`ExternalIssue.provider`).
     slug: ClassVar[str]
+    # The tracker's name as people read it: headings, buttons, error messages.
     title: ClassVar[str]
+    # The social-auth backend whose identities (UserSocialAuth.provider) act at the tracker.
     auth_provider: ClassVar[str]
+    # The options a project must have before tasks can be created (e.g. a workspace).
     required_options: ClassVar[tuple[str, ...]] = ()
+    # Shown in the panel and by autocomplete when the person has no usable identity.
     error_auth_not_configured: ClassVar[str]
+    # Completes "<title> is not set up for <project> yet: …" in the panel.
+    setup_hint: ClassVar[str] = "choose where its tasks go."
+    # The create form's fields; a plugin with typeaheads or read-only context brings its own.
+    create_fields_template: ClassVar[str] = "integrations/form_fields.html"
     # How long answers that rarely change are kept per person.
     options_cache_seconds: ClassVar[int] = 300
     autocomplete_cache_seconds: ClassVar[int] = 60
@@ -62,40 +70,74 @@ class IssueTrackerPlugin:
     autocomplete_fields: ClassVar[tuple[str, ...]] = ()
     # The forms of the panel's actions (Sentry's field names: title, description, ...;
     # issue_id, comment). Each plugin brings its own, as properties or class attributes.
-    create_form_class: type
-    link_form_class: type
-    unlink_form_class: type
+    # The create form needs `title` and an optional `idempotency_key`; the link form
+    # `issue_id` (the task's id at the tracker, cleaned) and `comment`; the unlink form
+    # `issue_id`.
+    create_form_class: ClassVar[type[forms.Form]]
+    link_form_class: ClassVar[type[forms.Form]]
+    unlink_form_class: ClassVar[type[forms.Form]]
 
     # --- the tracker-specific part, implemented by each plugin -------------------------------
 
-    def get_client(self, identity: UserSocialAuth):
+    def get_client(self, identity: UserSocialAuth) -> ApiClient:
+        """A client acting at the tracker as the person who owns `identity`."""
         raise NotImplementedError
 
-    def create_remote(self, client, options: dict, data: dict) -> RemoteTask:
+    def create_remote(self, client: Any, options: dict, data: dict) -> RemoteTask:
+        """Create the task from the create form's cleaned data, in the place `options` name."""
         raise NotImplementedError
 
-    def fetch_remote(self, client, external_id: str) -> RemoteTask:
+    def fetch_remote(self, client: Any, external_id: str) -> RemoteTask:
+        """Read one task (link, status sync); ApiNotFound when it does not exist."""
         raise NotImplementedError
 
-    def comment_remote(self, client, external_id: str, comment: str) -> None:
+    def comment_remote(self, client: Any, external_id: str, comment: str) -> None:
+        """Post `comment` on the task (link with a comment)."""
         raise NotImplementedError
 
-    def complete_remote(self, client, external_id: str, completed: bool) -> RemoteTask:
+    def complete_remote(self, client: Any, external_id: str, completed: bool) -> RemoteTask:
+        """Mark the task completed or open again (resolution sync)."""
         raise NotImplementedError
 
-    def search_remote(self, client, options: dict, field: str, query: str) -> list[dict]:
-        """[{"id": gid, "text": label}] for an autocomplete field."""
+    def search_remote(self, client: Any, options: dict, field: str, query: str) -> list[dict]:
+        """[{"id": id, "text": label}] for an autocomplete field."""
         raise NotImplementedError
 
-    def create_initial(self, issue: Issue, user, options: dict) -> dict:
+    # --- hooks with a default ------------------------------------------------------------------
+
+    def create_initial(self, issue: Issue, user: Any, options: dict) -> dict:
         """The create form's defaults."""
         return {"title": issue.title}
 
-    def resolve_typed_choices(self, identity, options: dict, form, data: dict) -> None:
-        """Turn names typed without JavaScript into ids, or raise ValueError saying why not."""
+    def resolve_typed_choices(self, identity: Any, options: dict, form: Any, data: dict) -> None:
+        """Turn names typed without JavaScript into ids in `data`, or raise InvalidInput."""
 
     def worth_searching(self, field: str, query: str) -> bool:
+        """Whether an autocomplete query needs the tracker (a pasted id does not)."""
         return True
+
+    def message_from_error(self, error: Exception) -> str:
+        """The sentence shown to the person for a failure, in this tracker's words."""
+        if isinstance(error, ApiError):
+            return error.message_for(self.title)
+        return str(error)
+
+    def describe_options(self, identity: Any, options: dict) -> list[tuple[str, str]]:
+        """(label, value) pairs the panel and the create form show about where tasks go,
+        e.g. [("Workspace", "Engineering")]. Called only with a usable identity."""
+        return []
+
+    def settings_url(self, project_id: int) -> str:
+        """The page where an owner configures the plugin for a project; "" when it has none."""
+        return ""
+
+    def extra_urlpatterns(self) -> list[URLPattern | URLResolver]:
+        """URLs of the plugin's own pages (settings), added to the generated ones."""
+        return []
+
+    def connection_note(self) -> str:
+        """A line for the identities page, e.g. that a sandbox stands in for the tracker."""
+        return ""
 
     # --- configuration ------------------------------------------------------------------
 
@@ -163,7 +205,8 @@ class IssueTrackerPlugin:
                 cache.delete(lock)
 
     def link(self, *, issue: Issue, user, identity, external_id: str, comment: str):
-        """Link an existing task, then comment on it. The mapping is stored after Asana answered."""
+        """Link an existing task, then comment on it. The mapping is stored after the tracker
+        answered."""
         if self.linked_tasks(issue).filter(external_id=external_id).exists():
             raise AlreadyLinked(external_id)
         client = self.get_client(identity)
@@ -215,8 +258,8 @@ class IssueTrackerPlugin:
     def follow_resolution(self, *, issue: Issue, identity, completed: bool) -> list[str]:
         """Complete (or reopen) the issue's linked tasks; returns a message per failure.
 
-        Each task is tried on its own: one task Asana refuses does not stop the others, and
-        the issue's own status never depends on Asana.
+        Each task is tried on its own: one task the tracker refuses does not stop the others,
+        and the issue's own status never depends on the tracker.
         """
         client = self.get_client(identity)
         failures = []
@@ -224,7 +267,7 @@ class IssueTrackerPlugin:
             try:
                 remote = self.complete_remote(client, mapping.external_id, completed)
             except ApiError as exc:  # IdentityRequired too: told, never raised
-                failures.append(f"“{mapping.title}”: {exc}")
+                failures.append(f"“{mapping.title}”: {self.message_from_error(exc)}")
                 continue
             self._remember_task(identity, remote)
             mapping.completed = remote.completed
@@ -236,7 +279,7 @@ class IssueTrackerPlugin:
             identity,
             "ac",
             lambda: self.search_remote(self.get_client(identity), options, field, query),
-            options.get("workspace", ""),
+            *(options.get(name, "") for name in self.required_options),
             field,
             query,
             seconds=self.autocomplete_cache_seconds,
@@ -325,9 +368,3 @@ class IssueTrackerPlugin:
             kind=kind,
             data={"provider": self.slug, "provider_title": self.title, "title": title, "url": url},
         )
-
-
-class AlreadyLinked(Exception):
-    def __init__(self, external_id: str):
-        super().__init__(f"Task {external_id} is already linked to this issue.")
-        self.external_id = external_id

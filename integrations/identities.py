@@ -1,4 +1,7 @@
-"""The person's connected Asana identity: what is stored, its health, and disconnecting it."""
+"""A person's connected identities at the trackers: what is stored, its health, disconnecting.
+
+Identities are social-auth's UserSocialAuth rows, keyed by each plugin's `auth_provider`.
+"""
 
 from __future__ import annotations
 
@@ -6,16 +9,13 @@ import logging
 import time
 from dataclasses import dataclass
 
-from django.conf import settings
 from social_django.models import UserSocialAuth
 from social_django.utils import load_strategy
 
 logger = logging.getLogger("tasklink.oauth")
 
-PROVIDER = "asana"
 
-
-def get_identity(user, provider: str = PROVIDER) -> UserSocialAuth | None:
+def get_identity(user, provider: str) -> UserSocialAuth | None:
     if not user.is_authenticated:
         return None
     return UserSocialAuth.objects.filter(user=user, provider=provider).order_by("-id").first()
@@ -44,9 +44,12 @@ class TokenStatus:
     healthy: bool
 
 
-def token_status(identity: UserSocialAuth) -> TokenStatus:
+def token_status(identity: UserSocialAuth, tracker: str) -> TokenStatus:
+    """How the stored token stands, in words naming the `tracker`."""
     if needs_reconnect(identity):
-        return TokenStatus("Asana refused the stored grant: reconnect to keep using Asana.", False)
+        return TokenStatus(
+            f"{tracker} refused the stored grant: reconnect to keep using {tracker}.", False
+        )
     if not identity.extra_data.get("refresh_token"):
         return TokenStatus("No refresh token stored: reconnect when the token expires.", False)
     deadline = expires_at(identity)
@@ -59,22 +62,23 @@ def token_status(identity: UserSocialAuth) -> TokenStatus:
 
 
 def disconnect(request, identity: UserSocialAuth) -> bool:
-    """Revoke the grant at Asana, then forget the tokens. Returns whether Asana confirmed."""
+    """Revoke the grant at the tracker, then forget the tokens. Returns whether it confirmed."""
     return revoke_and_forget(identity.get_backend_instance(load_strategy(request)), identity)
 
 
 def revoke_and_forget(backend, identity: UserSocialAuth) -> bool:
-    """Revoke the identity's grant at Asana (best effort), then delete it and its tokens."""
+    """Revoke the identity's grant at the tracker (best effort), then delete it and its tokens."""
     refresh_token = identity.extra_data.get("refresh_token")
     revoked = False
     if backend is not None and refresh_token:
         try:
             revoked = bool(backend.revoke_token(refresh_token, identity.uid))
-        except Exception as exc:  # forgetting the tokens here must happen even if Asana is down
-            logger.warning("Revoking the Asana grant of user %s failed: %s", identity.user_id, exc)
+        except Exception as exc:  # the tokens are forgotten even if the tracker is down
+            logger.warning(
+                "Revoking the %s grant of user %s failed: %s",
+                identity.provider,
+                identity.user_id,
+                exc,
+            )
     identity.delete()
     return revoked
-
-
-def sandbox_in_use() -> bool:
-    return settings.ASANA_BASE_URL != "https://app.asana.com"

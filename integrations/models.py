@@ -10,7 +10,7 @@ from tracker.models import Issue, Project
 
 
 class ExternalIssue(models.Model):
-    """A remote task (an Asana task) linked to an issue. Several tasks may link to one issue."""
+    """A task at a tracker linked to an issue. Several tasks may link to one issue."""
 
     class Origin(models.TextChoices):
         CREATED = "created", "Created from the issue"

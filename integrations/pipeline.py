@@ -8,7 +8,7 @@ from integrations.identities import revoke_and_forget
 
 
 def require_logged_in_user(backend, user=None, *args, **kwargs):
-    # Connecting Asana attaches an identity to a Tasklink account; it never creates one.
+    # Connecting a tracker attaches an identity to a Tasklink account; it never creates one.
     if user is None or not user.is_authenticated:
         raise AuthPolicyError(backend, code="login_required", stage="pipeline")
 
@@ -20,8 +20,8 @@ def clear_reconnect_flag(backend, social=None, *args, **kwargs):
 
 
 def forget_other_identities(backend, user=None, social=None, *args, **kwargs):
-    """A person connects one Asana account at a time: connecting another replaces the first,
-    whose grant is revoked at Asana so no unused token stays alive."""
+    """A person connects one account per tracker at a time: connecting another replaces the
+    first, whose grant is revoked at the tracker so no unused token stays alive."""
     if social is None or user is None:
         return
     others = type(social).objects.filter(user=user, provider=social.provider).exclude(pk=social.pk)

@@ -1,14 +1,16 @@
 from django.contrib.auth.decorators import login_required
-from django.urls import include, path
+from django.urls import path
 from social_django import views as social_views
 
-from integrations import views
+from integrations import registry, views
+from integrations.plugin_urls import default_urlpatterns
 
 urlpatterns = [
-    # Connecting Asana links an identity to a logged-in person; anonymous people log in first.
+    # Connecting a tracker links an identity to a logged-in person; anonymous people log in first.
     path("auth/login/<str:backend>/", login_required(social_views.auth)),
     path("auth/complete/<str:backend>/", login_required(social_views.complete)),
     path("account/identities/", views.identity_list, name="identities"),
     path("account/identities/disconnect/", views.identity_disconnect, name="identity_disconnect"),
-    path("", include("integrations.asana.urls")),
 ]
+for plugin in registry.plugins():
+    urlpatterns += default_urlpatterns(plugin)

@@ -7,11 +7,12 @@ Reference: https://developers.asana.com/reference/rest-api-reference
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+import requests
 from django.conf import settings
 
+from integrations.asana.gids import is_gid
 from integrations.client import MALFORMED_RESPONSE, AuthApiClient
 from integrations.exceptions import ApiError
 
@@ -19,27 +20,44 @@ from integrations.exceptions import ApiError
 MAX_PAGES = 500
 TASK_FIELDS = "name,permalink_url,completed,assignee.name,projects.name,workspace.name"
 
-_GID = re.compile(r"[0-9]+")
-
 
 def gid(value: Any) -> str:
     """An Asana id as a string; anything else is refused before it can reach a URL path."""
     text = str(value).strip() if value is not None else ""
-    if not _GID.fullmatch(text):
+    if not is_gid(text):
         shown = text if len(text) <= 40 else text[:40] + "…"
         raise ApiError(400, f"“{shown}” is not a valid Asana ID: Asana IDs are numbers.")
     return text
 
 
 class AsanaClient(AuthApiClient):
-    plugin_name = "asana"
+    tracker_name = "Asana"
+    # ASANA_CONNECT_TIMEOUT, ASANA_READ_TIMEOUT, ASANA_MAX_RETRY_WAIT
+    settings_prefix = "ASANA"
     # Items per page of a list: Asana's maximum, so a list costs as few calls as it can.
     page_limit = 100
 
+    # The base declares a plain attribute; here it is computed at call time, because the
+    # sandbox and Asana differ only by this setting (mypy cannot see a property may do that).
     @property
     def base_url(self) -> str:  # type: ignore[override]
-        # Read at call time: the sandbox and Asana differ only by this setting.
         return settings.ASANA_BASE_URL.rstrip("/") + "/api/1.0"
+
+    def error_message(self, response: requests.Response) -> str | None:
+        """Asana's error messages (`errors[].message`), joined; None when the body has none."""
+        try:
+            body = response.json()
+        except ValueError:
+            return None
+        errors = body.get("errors") if isinstance(body, dict) else None
+        if not isinstance(errors, list):
+            return None
+        messages = [
+            str(error["message"]).strip()
+            for error in errors
+            if isinstance(error, dict) and error.get("message")
+        ]
+        return "; ".join(messages) or None
 
     # Reference: https://developers.asana.com/reference/getworkspaces
     def get_workspaces(self) -> dict[str, Any]:
@@ -104,7 +122,7 @@ class AsanaClient(AuthApiClient):
         for _ in range(MAX_PAGES):
             page = self.get(path, params=query)
             if not isinstance(page, dict) or not isinstance(page.get("data"), list):
-                raise ApiError(200, MALFORMED_RESPONSE)
+                raise ApiError(200, template=MALFORMED_RESPONSE)
             items.extend(page["data"])
             offset = (page.get("next_page") or {}).get("offset")
             if not offset:

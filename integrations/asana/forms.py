@@ -7,9 +7,13 @@ import uuid
 
 from django import forms
 
-from integrations.asana.plugin import WORKSPACE_NOT_VISIBLE_HELP, parse_task_reference
+from integrations.asana.gids import gid_problem, parse_task_reference
 
-NUMERIC = "Non-numeric {what} value"
+# Sentry's help text for a configured workspace the person's identity cannot see.
+WORKSPACE_NOT_VISIBLE_HELP = (
+    "Your Asana identity does not have access to this workspace: it stays selected, but tasks "
+    "are created with the identity of whoever creates them."
+)
 
 
 def clean_text(value: str) -> str:
@@ -20,10 +24,8 @@ def clean_text(value: str) -> str:
 
 def clean_gid(value: str, what: str) -> str:
     value = (value or "").strip()
-    if value and not value.isdigit():
-        raise forms.ValidationError(NUMERIC.format(what=what))
-    if len(value) > 32:
-        raise forms.ValidationError(f"That {what} id is too long.")
+    if value and (problem := gid_problem(value, what)):
+        raise forms.ValidationError(problem)
     return value
 
 

@@ -2,45 +2,24 @@
 
 from __future__ import annotations
 
-import re
-from urllib.parse import urlsplit
+from typing import Any
 
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, path, reverse
+
+from integrations.asana import views
 from integrations.asana.client import AsanaClient
+from integrations.asana.forms import CreateTaskForm, LinkTaskForm, UnlinkTaskForm
+from integrations.asana.gids import parse_task_reference
 from integrations.base import IssueTrackerPlugin, RemoteTask
-from integrations.exceptions import ApiError
+from integrations.exceptions import ApiError, InvalidInput
+
+ASANA_URL = "https://app.asana.com"
 
 ERR_AUTH_NOT_CONFIGURED = "You still need to associate an Asana identity with this account."
 
-# Sentry's help text for a configured workspace the person's identity cannot see.
-WORKSPACE_NOT_VISIBLE_HELP = (
-    "Your Asana identity does not have access to this workspace: it stays selected, but tasks "
-    "are created with the identity of whoever creates them."
-)
-
 # The types Asana's typeahead searches for each autocomplete field of the forms.
 AUTOCOMPLETE_TYPES = {"issue_id": "task", "project": "project", "assignee": "user"}
-
-_GID = re.compile(r"^\d{1,32}$")
-
-
-def parse_task_reference(value: str) -> str | None:
-    """A task gid from a gid or a pasted Asana task URL, or None if it is neither.
-
-    Asana's task URLs come as https://app.asana.com/0/<project>/<task>[/f] and
-    https://app.asana.com/1/<workspace>/task/<task> (also .../project/<p>/task/<task>).
-    """
-    value = value.strip()
-    if _GID.match(value):
-        return value
-    parts = [part for part in urlsplit(value).path.split("/") if part]
-    if "task" in parts:
-        index = parts.index("task")
-        candidate = parts[index + 1] if index + 1 < len(parts) else ""
-    elif len(parts) >= 3 and parts[0] == "0":
-        candidate = parts[2]
-    else:
-        return None
-    return candidate if _GID.match(candidate) else None
 
 
 class AsanaPlugin(IssueTrackerPlugin):
@@ -49,28 +28,46 @@ class AsanaPlugin(IssueTrackerPlugin):
     auth_provider = "asana"
     required_options = ("workspace",)
     error_auth_not_configured = ERR_AUTH_NOT_CONFIGURED
-    workspace_not_visible_help = WORKSPACE_NOT_VISIBLE_HELP
+    setup_hint = "choose the workspace its tasks go to."
+    create_fields_template = "integrations/asana/create_fields.html"
     remembered_choices = ("project", "project_label", "assignee", "assignee_label")
 
     autocomplete_fields = tuple(AUTOCOMPLETE_TYPES)
 
-    @property
-    def create_form_class(self):
-        from integrations.asana.forms import CreateTaskForm
+    create_form_class = CreateTaskForm
+    link_form_class = LinkTaskForm
+    unlink_form_class = UnlinkTaskForm
 
-        return CreateTaskForm
+    def settings_url(self, project_id: int) -> str:
+        return reverse("plugin_asana_settings", args=[project_id])
 
-    @property
-    def link_form_class(self):
-        from integrations.asana.forms import LinkTaskForm
+    def extra_urlpatterns(self) -> list[URLPattern | URLResolver]:
+        settings_path = "projects/<int:project_id>/plugins/asana/"
+        return [
+            path(
+                settings_path, views.settings_view, {"plugin": self}, name="plugin_asana_settings"
+            ),
+            path(
+                f"{settings_path}autocomplete/",
+                views.settings_autocomplete_view,
+                {"plugin": self},
+                name="plugin_asana_settings_autocomplete",
+            ),
+        ]
 
-        return LinkTaskForm
+    def describe_options(self, identity: Any, options: dict) -> list[tuple[str, str]]:
+        gid = options.get("workspace", "")
+        try:
+            name = self.workspace_name(identity, gid)
+        except ApiError:  # the panel shows without Asana: the gid has to do
+            name = None
+        return [("Workspace", name or f"Workspace {gid}")]
 
-    @property
-    def unlink_form_class(self):
-        from integrations.asana.forms import UnlinkTaskForm
-
-        return UnlinkTaskForm
+    def connection_note(self) -> str:
+        base = settings.ASANA_BASE_URL
+        if base == ASANA_URL:
+            return ""
+        return f"This Tasklink talks to the Asana sandbox at {base}, not app.asana.com."
 
     def create_initial(self, issue, user, options: dict) -> dict:
         """Name and notes from the issue; project and assignee from the settings, else from
@@ -100,7 +97,7 @@ class AsanaPlugin(IssueTrackerPlugin):
             chosen = exact if exact else matches
             if len(chosen) != 1:
                 what = "assignee" if name == "assignee" else "project"
-                raise ValueError(
+                raise InvalidInput(
                     f"No Asana {what} matches “{label}”. Pick one from the list."
                     if not chosen
                     else f"“{label}” matches several Asana {what}s; pick one from the list."

@@ -399,12 +399,14 @@ def test_autocomplete_for_htmx_is_an_options_fragment_and_cached(ready, issue, s
     assert len(received(sandbox, "GET", f"/api/1.0/workspaces/{ENGINEERING}/typeahead")) == 1
 
 
-def test_autocomplete_asana_error_is_a_400_with_the_message(ready, issue, sandbox):
+def test_autocomplete_asana_failure_is_a_502_with_the_message_as_on_create(ready, issue, sandbox):
+    # One status policy for tracker failures, whatever the action.
     fault(sandbox, path=f"/api/1.0/workspaces/{ENGINEERING}/typeahead", status=500, times=2)
     response = ready.get(
         url("autocomplete", issue), {"autocomplete_field": "project", "autocomplete_query": "x"}
     )
-    assert response.status_code == 400 and "error" in json.loads(response.content)
+    assert response.status_code == 502
+    assert json.loads(response.content)["error"].startswith("Asana is having trouble (HTTP 500)")
 
 
 def test_autocomplete_refuses_unknown_fields(ready, issue):
