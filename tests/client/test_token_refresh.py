@@ -18,8 +18,7 @@ from integrations.exceptions import (
     IdentityRequired,
 )
 from integrations.identities import needs_reconnect
-
-from .conftest import API, TOKEN_URL, token_answer
+from tests.support import API, TOKEN_URL, token_answer
 
 ME = {"data": {"gid": "1200000000000003", "name": "Ada Lovelace"}}
 

@@ -9,7 +9,7 @@ import requests
 from django.urls import reverse
 from social_django.models import UserSocialAuth
 
-from tests.conftest import SANDBOX_ADA, connect_identity, make_user, sandbox_log
+from tests.support import SANDBOX_ADA, connect_identity, make_user, sandbox_log
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from integrations.models import PluginConfig
-from tests.conftest import connect_identity
+from tests.support import connect_identity
 
 pytestmark = pytest.mark.django_db
 
