@@ -9,7 +9,14 @@ import requests
 from django.urls import reverse
 from social_django.models import UserSocialAuth
 
-from tests.support import SANDBOX_ADA, connect_identity, make_user, sandbox_log
+from tests.support import (
+    SANDBOX_ADA,
+    SANDBOX_CLIENT_ID,
+    SANDBOX_CLIENT_SECRET,
+    connect_identity,
+    make_user,
+    sandbox_log,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -188,8 +195,8 @@ def test_disconnect_asks_then_revokes_at_asana(client, owner, sandbox):
         data={
             "grant_type": "refresh_token",
             "refresh_token": refresh_token,
-            "client_id": "sandbox-client-id",
-            "client_secret": "sandbox-client-secret",
+            "client_id": SANDBOX_CLIENT_ID,
+            "client_secret": SANDBOX_CLIENT_SECRET,
         },
         timeout=5,
     )
@@ -232,8 +239,8 @@ def test_connecting_another_asana_account_replaces_the_first(client, owner, sand
         data={
             "grant_type": "refresh_token",
             "refresh_token": old_refresh,
-            "client_id": "sandbox-client-id",
-            "client_secret": "sandbox-client-secret",
+            "client_id": SANDBOX_CLIENT_ID,
+            "client_secret": SANDBOX_CLIENT_SECRET,
         },
         timeout=5,
     )
