@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 from django import forms
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.urls import URLPattern, URLResolver
 from social_django.models import UserSocialAuth
 
@@ -24,6 +26,8 @@ from integrations.client import ApiClient
 from integrations.exceptions import AlreadyLinked, ApiError, CreateInProgress
 from integrations.models import ExternalIssue, PluginConfig
 from tracker.models import Activity, Issue, Project
+
+T = TypeVar("T")
 
 
 class PanelState:
@@ -83,7 +87,9 @@ class IssueTrackerPlugin:
         """A client acting at the tracker as the person who owns `identity`."""
         raise NotImplementedError
 
-    def create_remote(self, client: Any, options: dict, data: dict) -> RemoteTask:
+    def create_remote(
+        self, client: Any, options: dict[str, Any], data: dict[str, Any]
+    ) -> RemoteTask:
         """Create the task from the create form's cleaned data, in the place `options` name."""
         raise NotImplementedError
 
@@ -99,17 +105,21 @@ class IssueTrackerPlugin:
         """Mark the task completed or open again (resolution sync)."""
         raise NotImplementedError
 
-    def search_remote(self, client: Any, options: dict, field: str, query: str) -> list[dict]:
+    def search_remote(
+        self, client: Any, options: dict[str, Any], field: str, query: str
+    ) -> list[dict[str, str]]:
         """[{"id": id, "text": label}] for an autocomplete field."""
         raise NotImplementedError
 
     # --- hooks with a default ------------------------------------------------------------------
 
-    def create_initial(self, issue: Issue, user: Any, options: dict) -> dict:
+    def create_initial(self, issue: Issue, user: Any, options: dict[str, Any]) -> dict[str, Any]:
         """The create form's defaults."""
         return {"title": issue.title}
 
-    def resolve_typed_choices(self, identity: Any, options: dict, form: Any, data: dict) -> None:
+    def resolve_typed_choices(
+        self, identity: Any, options: dict[str, Any], form: Any, data: dict[str, Any]
+    ) -> None:
         """Turn names typed without JavaScript into ids in `data`, or raise InvalidInput."""
 
     def worth_searching(self, field: str, query: str) -> bool:
@@ -122,7 +132,7 @@ class IssueTrackerPlugin:
             return error.message_for(self.title)
         return str(error)
 
-    def describe_options(self, identity: Any, options: dict) -> list[tuple[str, str]]:
+    def describe_options(self, identity: Any, options: dict[str, Any]) -> list[tuple[str, str]]:
         """(label, value) pairs the panel and the create form show about where tasks go,
         e.g. [("Workspace", "Engineering")]. Called only with a usable identity."""
         return []
@@ -145,7 +155,7 @@ class IssueTrackerPlugin:
         config = PluginConfig.objects.filter(project=project, plugin=self.slug).first()
         return dict(config.options) if config else {}
 
-    def save_options(self, project: Project, options: dict[str, Any], user) -> PluginConfig:
+    def save_options(self, project: Project, options: dict[str, Any], user: Any) -> PluginConfig:
         config, _ = PluginConfig.objects.get_or_create(project=project, plugin=self.slug)
         config.options = options
         config.updated_by = user
@@ -157,10 +167,10 @@ class IssueTrackerPlugin:
 
     # --- identities and panel states ---------------------------------------------------
 
-    def get_identity(self, user) -> UserSocialAuth | None:
+    def get_identity(self, user: Any) -> UserSocialAuth | None:
         return identities.get_identity(user, self.auth_provider)
 
-    def panel_state(self, options: dict, identity: UserSocialAuth | None) -> str:
+    def panel_state(self, options: dict[str, Any], identity: UserSocialAuth | None) -> str:
         if not self.is_configured(options):
             return PanelState.NOT_CONFIGURED
         if identity is None:
@@ -169,7 +179,7 @@ class IssueTrackerPlugin:
             return PanelState.RECONNECT
         return PanelState.READY
 
-    def linked_tasks(self, issue: Issue):
+    def linked_tasks(self, issue: Issue) -> QuerySet[ExternalIssue]:
         return ExternalIssue.objects.filter(issue=issue, provider=self.slug).select_related(
             "created_by"
         )
@@ -177,7 +187,14 @@ class IssueTrackerPlugin:
     # --- actions ------------------------------------------------------------------------
 
     def create(
-        self, *, issue: Issue, user, identity, options: dict, data: dict, idempotency_key: str
+        self,
+        *,
+        issue: Issue,
+        user: Any,
+        identity: UserSocialAuth,
+        options: dict[str, Any],
+        data: dict[str, Any],
+        idempotency_key: str,
     ) -> tuple[ExternalIssue, bool]:
         """Create the remote task once per idempotency key. Returns (mapping, created_now)."""
         existing = self._mapping_for_key(idempotency_key)
@@ -204,7 +221,9 @@ class IssueTrackerPlugin:
             if idempotency_key:
                 cache.delete(lock)
 
-    def link(self, *, issue: Issue, user, identity, external_id: str, comment: str):
+    def link(
+        self, *, issue: Issue, user: Any, identity: UserSocialAuth, external_id: str, comment: str
+    ) -> ExternalIssue:
         """Link an existing task, then comment on it. The mapping is stored after the tracker
         answered."""
         if self.linked_tasks(issue).filter(external_id=external_id).exists():
@@ -222,7 +241,7 @@ class IssueTrackerPlugin:
             activity=Activity.Kind.LINK_ISSUE,
         )
 
-    def unlink(self, *, issue: Issue, user, external_id: str) -> ExternalIssue | None:
+    def unlink(self, *, issue: Issue, user: Any, external_id: str) -> ExternalIssue | None:
         """Forget the mapping. The task at the tracker is left as it is."""
         with transaction.atomic():
             mapping = self.linked_tasks(issue).filter(external_id=external_id).first()
@@ -232,7 +251,9 @@ class IssueTrackerPlugin:
             self._activity(issue, user, Activity.Kind.UNLINK_ISSUE, mapping.title, mapping.url)
         return mapping
 
-    def sync_status(self, identity, mappings: list[ExternalIssue]) -> list[ExternalIssue]:
+    def sync_status(
+        self, identity: UserSocialAuth, mappings: list[ExternalIssue]
+    ) -> list[ExternalIssue]:
         """Refresh each task's title and completion from the tracker (status sync).
 
         A task read in the last minute is not read again: opening issues one after another
@@ -255,7 +276,9 @@ class IssueTrackerPlugin:
                 mapping.save(update_fields=["title", "completed", "url"])
         return mappings
 
-    def follow_resolution(self, *, issue: Issue, identity, completed: bool) -> list[str]:
+    def follow_resolution(
+        self, *, issue: Issue, identity: UserSocialAuth, completed: bool
+    ) -> list[str]:
         """Complete (or reopen) the issue's linked tasks; returns a message per failure.
 
         Each task is tried on its own: one task the tracker refuses does not stop the others,
@@ -274,7 +297,9 @@ class IssueTrackerPlugin:
             mapping.save(update_fields=["completed"])
         return failures
 
-    def autocomplete(self, *, identity, options: dict, field: str, query: str) -> list[dict]:
+    def autocomplete(
+        self, *, identity: UserSocialAuth, options: dict[str, Any], field: str, query: str
+    ) -> list[dict[str, str]]:
         return self.cached(
             identity,
             "ac",
@@ -285,7 +310,7 @@ class IssueTrackerPlugin:
             seconds=self.autocomplete_cache_seconds,
         )
 
-    def last_used(self, project: Project, user) -> dict[str, str]:
+    def last_used(self, project: Project, user: Any) -> dict[str, str]:
         """What this person chose for their last task in this project: the next defaults."""
         latest = (
             ExternalIssue.objects.filter(
@@ -302,30 +327,40 @@ class IssueTrackerPlugin:
 
     # --- helpers ----------------------------------------------------------------------------
 
-    def cached(self, identity, name: str, compute, *parts, seconds: int | None = None):
+    def cached(
+        self,
+        identity: UserSocialAuth,
+        name: str,
+        compute: Callable[[], T],
+        *parts: object,
+        seconds: int | None = None,
+    ) -> T:
         """A per-person cache for answers of the tracker (options_cache_seconds by default)."""
         key = self._cache_key(name, identity, *parts)
-        value = cache.get(key)
+        value: T | None = cache.get(key)
         if value is None:
             value = compute()
             cache.set(key, value, seconds or self.options_cache_seconds)
         return value
 
-    def _task_key(self, identity, external_id: str) -> str:
+    def _task_key(self, identity: UserSocialAuth, external_id: str) -> str:
         return self._cache_key("task", identity, external_id)
 
-    def _remember_task(self, identity, remote: RemoteTask) -> None:
+    def _remember_task(self, identity: UserSocialAuth, remote: RemoteTask) -> None:
         # What the tracker just answered is fresh: the status sync need not ask again.
         cache.set(self._task_key(identity, remote.external_id), remote, self.status_cache_seconds)
 
-    def _cache_key(self, name: str, identity, *parts) -> str:
+    def _cache_key(self, name: str, identity: UserSocialAuth, *parts: object) -> str:
         digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
         return f"tasklink:{self.slug}:{name}:{identity.uid}:{digest}"
 
     def _mapping_for_key(self, idempotency_key: str) -> ExternalIssue | None:
         if not idempotency_key:
             return None
-        return ExternalIssue.objects.filter(idempotency_key=idempotency_key).first()
+        mapping: ExternalIssue | None = ExternalIssue.objects.filter(
+            idempotency_key=idempotency_key
+        ).first()
+        return mapping
 
     def _wait_for_mapping(self, idempotency_key: str) -> ExternalIssue:
         deadline = time.monotonic() + self.create_lock_seconds
@@ -339,7 +374,15 @@ class IssueTrackerPlugin:
         raise CreateInProgress(idempotency_key)
 
     def _store(
-        self, *, issue, user, remote: RemoteTask, origin, activity, idempotency_key="", choices=None
+        self,
+        *,
+        issue: Issue,
+        user: Any,
+        remote: RemoteTask,
+        origin: str,
+        activity: str,
+        idempotency_key: str = "",
+        choices: dict[str, str] | None = None,
     ) -> ExternalIssue:
         try:
             with transaction.atomic():
@@ -361,7 +404,7 @@ class IssueTrackerPlugin:
             raise AlreadyLinked(remote.external_id) from None
         return mapping
 
-    def _activity(self, issue, user, kind, title: str, url: str) -> None:
+    def _activity(self, issue: Issue, user: Any, kind: str, title: str, url: str) -> None:
         Activity.objects.create(
             issue=issue,
             user=user,

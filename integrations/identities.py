@@ -8,14 +8,16 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
+from django.http import HttpRequest
 from social_django.models import UserSocialAuth
 from social_django.utils import load_strategy
 
 logger = logging.getLogger("tasklink.oauth")
 
 
-def get_identity(user, provider: str) -> UserSocialAuth | None:
+def get_identity(user: Any, provider: str) -> UserSocialAuth | None:
     if not user.is_authenticated:
         return None
     return UserSocialAuth.objects.filter(user=user, provider=provider).order_by("-id").first()
@@ -61,12 +63,12 @@ def token_status(identity: UserSocialAuth, tracker: str) -> TokenStatus:
     return TokenStatus("Active.", True)
 
 
-def disconnect(request, identity: UserSocialAuth) -> bool:
+def disconnect(request: HttpRequest, identity: UserSocialAuth) -> bool:
     """Revoke the grant at the tracker, then forget the tokens. Returns whether it confirmed."""
     return revoke_and_forget(identity.get_backend_instance(load_strategy(request)), identity)
 
 
-def revoke_and_forget(backend, identity: UserSocialAuth) -> bool:
+def revoke_and_forget(backend: Any, identity: UserSocialAuth) -> bool:
     """Revoke the identity's grant at the tracker (best effort), then delete it and its tokens."""
     refresh_token = identity.extra_data.get("refresh_token")
     revoked = False

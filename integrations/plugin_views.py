@@ -41,7 +41,7 @@ class PanelContext:
 
     plugin: IssueTrackerPlugin
     issue: Issue
-    options: dict
+    options: dict[str, Any]
     identity: UserSocialAuth | None
     state: str
 
@@ -54,7 +54,7 @@ class PanelContext:
         identity = plugin.get_identity(request.user)
         return cls(plugin, issue, options, identity, plugin.panel_state(options, identity))
 
-    def as_dict(self, request: HtmxHttpRequest, **more: object) -> dict:
+    def as_dict(self, request: HtmxHttpRequest, **more: object) -> dict[str, Any]:
         ready = self.state == PanelState.READY
         return {
             "described_options": self.described_options() if ready else [],
@@ -68,9 +68,16 @@ class PanelContext:
             **more,
         }
 
+    @property
+    def acting_identity(self) -> UserSocialAuth:
+        """The identity an action uses: only asked for once the panel is READY."""
+        if self.identity is None:
+            raise IdentityRequired()
+        return self.identity
+
     def described_options(self) -> list[tuple[str, str]]:
         # The panel must show even when the tracker cannot answer: the plugin falls back.
-        return self.plugin.describe_options(self.identity, self.options)
+        return self.plugin.describe_options(self.acting_identity, self.options)
 
 
 def plugin_urls(plugin: IssueTrackerPlugin, issue: Issue) -> dict[str, str]:
@@ -85,7 +92,7 @@ def plugin_urls(plugin: IssueTrackerPlugin, issue: Issue) -> dict[str, str]:
 
 
 def respond(
-    request: HtmxHttpRequest, partial: str, context: dict, status: int = 200
+    request: HtmxHttpRequest, partial: str, context: dict[str, Any], status: int = 200
 ) -> HttpResponse:
     """The fragment for htmx; for a plain browser, the fragment inside a full page."""
     if request.htmx:
@@ -115,8 +122,9 @@ def save_draft(request: HtmxHttpRequest, panel: PanelContext, action: str) -> No
     }
 
 
-def pop_draft(request: HtmxHttpRequest, panel: PanelContext, action: str) -> dict | None:
-    return request.session.pop(_draft_key(panel, action), None)
+def pop_draft(request: HtmxHttpRequest, panel: PanelContext, action: str) -> dict[str, Any] | None:
+    draft: dict[str, Any] | None = request.session.pop(_draft_key(panel, action), None)
+    return draft
 
 
 def error_status(error: ApiError) -> int:
@@ -154,7 +162,7 @@ def failure_response(
 
 @login_required
 @require_GET
-def panel_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugin):
+def panel_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugin) -> HttpResponse:
     panel = PanelContext.load(request, plugin, issue_id)
     context = panel.as_dict(request, tasks=list(plugin.linked_tasks(panel.issue)))
     return respond(request, "panel", context)
@@ -162,7 +170,9 @@ def panel_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlug
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def create_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugin):
+def create_view(
+    request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugin
+) -> HttpResponse:
     panel = PanelContext.load(request, plugin, issue_id)
     if (blocked := not_ready(request, panel)) is not None:
         return blocked
@@ -176,11 +186,11 @@ def create_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlu
         return respond(request, "create-form", panel.as_dict(request, form=form), status=400)
     data = dict(form.cleaned_data)
     try:
-        plugin.resolve_typed_choices(panel.identity, panel.options, form, data)
+        plugin.resolve_typed_choices(panel.acting_identity, panel.options, form, data)
         mapping, created = plugin.create(
             issue=panel.issue,
             user=request.user,
-            identity=panel.identity,
+            identity=panel.acting_identity,
             options=panel.options,
             data=data,
             idempotency_key=data.get("idempotency_key", ""),
@@ -205,7 +215,7 @@ def create_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlu
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def link_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugin):
+def link_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugin) -> HttpResponse:
     panel = PanelContext.load(request, plugin, issue_id)
     if (blocked := not_ready(request, panel)) is not None:
         return blocked
@@ -222,7 +232,7 @@ def link_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugi
         mapping = plugin.link(
             issue=panel.issue,
             user=request.user,
-            identity=panel.identity,
+            identity=panel.acting_identity,
             external_id=form.cleaned_data["issue_id"],
             comment=form.cleaned_data["comment"],
         )
@@ -237,7 +247,9 @@ def link_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugi
 
 @login_required
 @require_POST
-def unlink_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugin):
+def unlink_view(
+    request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugin
+) -> HttpResponse:
     panel = PanelContext.load(request, plugin, issue_id)
     form = plugin.unlink_form_class(request.POST)
     mapping = (
@@ -278,7 +290,9 @@ def done(
 
 @login_required
 @require_GET
-def autocomplete_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugin):
+def autocomplete_view(
+    request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugin
+) -> HttpResponse:
     panel = PanelContext.load(request, plugin, issue_id)
     field_name = request.GET.get("autocomplete_field", "")
     if field_name not in plugin.autocomplete_fields:
@@ -290,14 +304,14 @@ def autocomplete_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrac
             else f"{plugin.title} is not configured for this project."
         )
         return autocomplete_error(request, field_name, message, 400)
-    return autocomplete_response(request, plugin, panel.identity, panel.options, field_name)
+    return autocomplete_response(request, plugin, panel.acting_identity, panel.options, field_name)
 
 
 def autocomplete_response(
     request: HtmxHttpRequest,
     plugin: IssueTrackerPlugin,
-    identity: UserSocialAuth | None,
-    options: dict,
+    identity: UserSocialAuth,
+    options: dict[str, Any],
     field_name: str,
 ) -> HttpResponse:
     """Sentry's JSON shape, {field: [{"text", "id"}]}, or an options fragment for htmx."""
@@ -344,14 +358,14 @@ def autocomplete_error(
 
 @login_required
 @require_GET
-def tasks_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugin):
+def tasks_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugin) -> HttpResponse:
     """The linked tasks with their status read from the tracker (status sync)."""
     panel = PanelContext.load(request, plugin, issue_id)
     tasks = list(plugin.linked_tasks(panel.issue))
     error = ""
     if panel.state == PanelState.READY and tasks:
         try:
-            plugin.sync_status(panel.identity, tasks)
+            plugin.sync_status(panel.acting_identity, tasks)
         except ApiError as exc:
             error = f"Could not refresh the tasks' status: {plugin.message_from_error(exc)}"
     if not request.htmx:

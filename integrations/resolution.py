@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from integrations import identities, registry
 from tracker.models import Issue
 
-COMPLETES = {Issue.Status.RESOLVED: True, Issue.Status.UNRESOLVED: False}
+COMPLETES: dict[str, bool] = {Issue.Status.RESOLVED: True, Issue.Status.UNRESOLVED: False}
 
 
-def follow_issue_status(sender, issue: Issue, user, status: str, **kwargs) -> list[str]:
+def follow_issue_status(
+    sender: Any, issue: Issue, user: Any, status: str, **kwargs: Any
+) -> list[str]:
     if status not in COMPLETES:
         return []  # ignoring an issue says nothing about its tasks
     messages = []

@@ -65,7 +65,10 @@ class AsanaClient(AuthApiClient):
 
     # Reference: https://developers.asana.com/reference/gettask
     def get_issue(self, issue_id: str | int) -> dict[str, Any]:
-        return self.get(f"/tasks/{gid(issue_id)}", params={"opt_fields": TASK_FIELDS})
+        answer: dict[str, Any] = self.get(
+            f"/tasks/{gid(issue_id)}", params={"opt_fields": TASK_FIELDS}
+        )
+        return answer
 
     # Reference: https://developers.asana.com/reference/createtask
     def create_issue(self, workspace: str | int, data: dict[str, Any]) -> dict[str, Any]:
@@ -78,21 +81,24 @@ class AsanaClient(AuthApiClient):
             task["projects"] = [gid(data["project"])]
         if data.get("assignee"):
             task["assignee"] = str(data["assignee"])
-        return self.post("/tasks", data={"data": task})
+        answer: dict[str, Any] = self.post("/tasks", data={"data": task})
+        return answer
 
     # Reference: https://developers.asana.com/reference/updatetask
     def set_completed(self, issue_id: str | int, completed: bool) -> dict[str, Any]:
-        return self.put(
+        answer: dict[str, Any] = self.put(
             f"/tasks/{gid(issue_id)}",
             data={"data": {"completed": completed}},
             params={"opt_fields": TASK_FIELDS},
         )
+        return answer
 
     # Reference: https://developers.asana.com/reference/createstoryfortask
     def create_comment(self, issue_id: str | int, data: dict[str, Any]) -> dict[str, Any]:
-        return self.post(
+        answer: dict[str, Any] = self.post(
             f"/tasks/{gid(issue_id)}/stories", data={"data": {"text": data["comment"]}}
         )
+        return answer
 
     # Reference: https://developers.asana.com/reference/typeaheadforworkspace
     def search(
@@ -105,7 +111,8 @@ class AsanaClient(AuthApiClient):
             "count": count,
             "opt_fields": "name,email" if object_type == "user" else "name",
         }
-        return self.get(f"/workspaces/{gid(workspace)}/typeahead", params=params)
+        answer: dict[str, Any] = self.get(f"/workspaces/{gid(workspace)}/typeahead", params=params)
+        return answer
 
     # Reference: https://developers.asana.com/reference/getprojectsforworkspace
     def get_projects(self, workspace: str | int) -> dict[str, Any]:
@@ -113,7 +120,8 @@ class AsanaClient(AuthApiClient):
 
     # Reference: https://developers.asana.com/reference/getuser
     def get_me(self) -> dict[str, Any]:
-        return self.get("/users/me")
+        answer: dict[str, Any] = self.get("/users/me")
+        return answer
 
     def _all_pages(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
         """Every item of a paginated list, following `next_page.offset` to the end."""

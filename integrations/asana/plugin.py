@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import URLPattern, URLResolver, path, reverse
+from social_django.models import UserSocialAuth
 
 from integrations.asana import views
 from integrations.asana.client import AsanaClient
@@ -13,6 +14,7 @@ from integrations.asana.forms import CreateTaskForm, LinkTaskForm, UnlinkTaskFor
 from integrations.asana.gids import parse_task_reference
 from integrations.base import IssueTrackerPlugin, RemoteTask
 from integrations.exceptions import ApiError, InvalidInput
+from tracker.models import Issue
 
 ASANA_URL = "https://app.asana.com"
 
@@ -55,7 +57,7 @@ class AsanaPlugin(IssueTrackerPlugin):
             ),
         ]
 
-    def describe_options(self, identity: Any, options: dict) -> list[tuple[str, str]]:
+    def describe_options(self, identity: Any, options: dict[str, Any]) -> list[tuple[str, str]]:
         gid = options.get("workspace", "")
         try:
             name = self.workspace_name(identity, gid)
@@ -69,7 +71,7 @@ class AsanaPlugin(IssueTrackerPlugin):
             return ""
         return f"This Tasklink talks to the Asana sandbox at {base}, not app.asana.com."
 
-    def create_initial(self, issue, user, options: dict) -> dict:
+    def create_initial(self, issue: Issue, user: Any, options: dict[str, Any]) -> dict[str, Any]:
         """Name and notes from the issue; project and assignee from the settings, else from
         what this person chose last time in this project."""
         initial = {"title": issue.title, "description": default_notes(issue)}
@@ -84,7 +86,9 @@ class AsanaPlugin(IssueTrackerPlugin):
         # A pasted task URL or gid needs no search; it is used as it is.
         return not (field == "issue_id" and parse_task_reference(query))
 
-    def resolve_typed_choices(self, identity, options: dict, form, data: dict) -> None:
+    def resolve_typed_choices(
+        self, identity: UserSocialAuth, options: dict[str, Any], form: Any, data: dict[str, Any]
+    ) -> None:
         """Without JavaScript a person types a project or assignee name instead of picking
         one: find it, or say what is wrong."""
         for name in ("project", "assignee"):
@@ -104,38 +108,42 @@ class AsanaPlugin(IssueTrackerPlugin):
                 )
             data[name], data[f"{name}_label"] = chosen[0]["id"], chosen[0]["text"]
 
-    def get_client(self, identity) -> AsanaClient:
+    def get_client(self, identity: UserSocialAuth) -> AsanaClient:
         return AsanaClient(auth=identity)
 
-    def get_workspaces(self, identity) -> list[dict]:
+    def get_workspaces(self, identity: UserSocialAuth) -> list[dict[str, str]]:
         """The person's workspaces as [{"gid", "name"}], cached for five minutes per person."""
 
-        def fetch():
+        def fetch() -> list[dict[str, str]]:
             answer = self.get_client(identity).get_workspaces()
             return [{"gid": str(w["gid"]), "name": w.get("name", "")} for w in answer["data"]]
 
         return self.cached(identity, "workspaces", fetch)
 
-    def workspace_name(self, identity, gid: str) -> str | None:
+    def workspace_name(self, identity: UserSocialAuth, gid: str) -> str | None:
         for workspace in self.get_workspaces(identity):
             if workspace["gid"] == gid:
                 return workspace["name"]
         return None
 
-    def create_remote(self, client, options: dict, data: dict) -> RemoteTask:
+    def create_remote(
+        self, client: Any, options: dict[str, Any], data: dict[str, Any]
+    ) -> RemoteTask:
         answer = client.create_issue(options["workspace"], data)
         return self._task(answer)
 
-    def fetch_remote(self, client, external_id: str) -> RemoteTask:
+    def fetch_remote(self, client: Any, external_id: str) -> RemoteTask:
         return self._task(client.get_issue(external_id))
 
-    def comment_remote(self, client, external_id: str, comment: str) -> None:
+    def comment_remote(self, client: Any, external_id: str, comment: str) -> None:
         client.create_comment(external_id, {"comment": comment})
 
-    def complete_remote(self, client, external_id: str, completed: bool) -> RemoteTask:
+    def complete_remote(self, client: Any, external_id: str, completed: bool) -> RemoteTask:
         return self._task(client.set_completed(external_id, completed))
 
-    def search_remote(self, client, options: dict, field: str, query: str) -> list[dict]:
+    def search_remote(
+        self, client: Any, options: dict[str, Any], field: str, query: str
+    ) -> list[dict[str, str]]:
         answer = client.search(options["workspace"], AUTOCOMPLETE_TYPES[field], query)
         results = []
         for item in answer.get("data") or []:
@@ -150,7 +158,7 @@ class AsanaPlugin(IssueTrackerPlugin):
         return results
 
     @staticmethod
-    def _task(answer: dict) -> RemoteTask:
+    def _task(answer: dict[str, Any]) -> RemoteTask:
         task = answer.get("data") if isinstance(answer, dict) else None
         if not isinstance(task, dict) or not task.get("gid"):
             raise ApiError(502, "Asana answered without the task. Please try again.")
@@ -162,7 +170,7 @@ class AsanaPlugin(IssueTrackerPlugin):
         )
 
 
-def default_notes(issue) -> str:
+def default_notes(issue: Issue) -> str:
     """The issue's link, then the latest event's exception and stack trace in a code block."""
     notes = f"{issue.absolute_url()}?referrer=asana_plugin"
     event = issue.events.first()
