@@ -131,16 +131,11 @@ class ApiClient:
     def delete(self, path: str, params: dict[str, Any] | None = None) -> Any:
         return self.request("DELETE", path, params=params)
 
-    def request(
-        self,
-        method: str,
-        path: str,
-        params: dict[str, Any] | None = None,
-        data: Any = None,
-    ) -> Any:
-        """Send one call and return its JSON; every error names this client's tracker."""
+    def request(self, method: str, path: str, **call: Any) -> Any:
+        """Send one call (`params`, `data`: see `call`) and return its JSON; every error names
+        this client's tracker."""
         try:
-            return self.call(method, path, params=params, data=data)
+            return self.call(method, path, **call)
         except ApiError as error:
             error.tracker = error.tracker or self.tracker_name
             raise

@@ -19,6 +19,8 @@ class ApiError(Exception):
     """The remote API refused or failed a call. `status` is the HTTP status, if there was one."""
 
     default_message = "{tracker} could not complete the request. Try again in a moment."
+    # The words for an error with an HTTP status and no message of the tracker's, if different.
+    status_template: str | None = None
 
     def __init__(
         self,
@@ -32,6 +34,8 @@ class ApiError(Exception):
         # The tracker's own words (or a plugin's finished sentence): shown as they are.
         self.remote_message = message
         # Tasklink's words, with a {tracker} placeholder.
+        if template is None and status is not None and self.status_template:
+            template = self.status_template.replace("{status}", str(status))
         self.template = template or self.default_message
         self.retry_after = retry_after
         # Set by the client that raised it, so str() and logs name the tracker.
@@ -108,18 +112,7 @@ class ApiUnavailable(ApiError):
     """The tracker could not be reached, or answered with a server error: worth trying later."""
 
     default_message = "{tracker} cannot be reached right now. Try again in a moment."
-
-    def __init__(
-        self,
-        status: int | None = None,
-        message: str | None = None,
-        *,
-        retry_after: float | None = None,
-    ) -> None:
-        template = None
-        if not message and status is not None:
-            template = f"{{tracker}} is having trouble (HTTP {status}). Try again in a moment."
-        super().__init__(status, message, retry_after=retry_after, template=template)
+    status_template = "{tracker} is having trouble (HTTP {status}). Try again in a moment."
 
 
 class ApiTimeout(ApiUnavailable):

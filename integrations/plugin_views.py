@@ -32,6 +32,7 @@ from tracker.access import get_issue_for_user, is_owner
 from tracker.models import Issue
 
 logger = logging.getLogger("tasklink.plugins")
+Plugin = IssueTrackerPlugin
 TEMPLATE = "integrations/plugin.html"
 
 
@@ -162,7 +163,7 @@ def failure_response(
 
 @login_required
 @require_GET
-def panel_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugin) -> HttpResponse:
+def panel_view(request: HtmxHttpRequest, issue_id: int, plugin: Plugin) -> HttpResponse:
     panel = PanelContext.load(request, plugin, issue_id)
     context = panel.as_dict(request, tasks=list(plugin.linked_tasks(panel.issue)))
     return respond(request, "panel", context)
@@ -170,9 +171,7 @@ def panel_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlug
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def create_view(
-    request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugin
-) -> HttpResponse:
+def create_view(request: HtmxHttpRequest, issue_id: int, plugin: Plugin) -> HttpResponse:
     panel = PanelContext.load(request, plugin, issue_id)
     if (blocked := not_ready(request, panel)) is not None:
         return blocked
@@ -215,7 +214,7 @@ def create_view(
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def link_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugin) -> HttpResponse:
+def link_view(request: HtmxHttpRequest, issue_id: int, plugin: Plugin) -> HttpResponse:
     panel = PanelContext.load(request, plugin, issue_id)
     if (blocked := not_ready(request, panel)) is not None:
         return blocked
@@ -247,9 +246,7 @@ def link_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugi
 
 @login_required
 @require_POST
-def unlink_view(
-    request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugin
-) -> HttpResponse:
+def unlink_view(request: HtmxHttpRequest, issue_id: int, plugin: Plugin) -> HttpResponse:
     panel = PanelContext.load(request, plugin, issue_id)
     form = plugin.unlink_form_class(request.POST)
     mapping = (
@@ -290,9 +287,7 @@ def done(
 
 @login_required
 @require_GET
-def autocomplete_view(
-    request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugin
-) -> HttpResponse:
+def autocomplete_view(request: HtmxHttpRequest, issue_id: int, plugin: Plugin) -> HttpResponse:
     panel = PanelContext.load(request, plugin, issue_id)
     field_name = request.GET.get("autocomplete_field", "")
     if field_name not in plugin.autocomplete_fields:
@@ -358,7 +353,7 @@ def autocomplete_error(
 
 @login_required
 @require_GET
-def tasks_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugin) -> HttpResponse:
+def tasks_view(request: HtmxHttpRequest, issue_id: int, plugin: Plugin) -> HttpResponse:
     """The linked tasks with their status read from the tracker (status sync)."""
     panel = PanelContext.load(request, plugin, issue_id)
     tasks = list(plugin.linked_tasks(panel.issue))
