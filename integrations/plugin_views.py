@@ -7,9 +7,11 @@ panel works without JavaScript. Failures are shown beside the form, with the inp
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, JsonResponse
@@ -103,11 +105,29 @@ def respond(
     )
 
 
-def not_ready(request: HtmxHttpRequest, panel: PanelContext) -> HttpResponse | None:
-    """Actions need a configured project and a working identity; otherwise show the panel."""
-    if panel.state == PanelState.READY:
-        return None
-    return respond(request, "panel", panel.as_dict(request), status=409)
+def open_action(
+    request: HtmxHttpRequest,
+    plugin: IssueTrackerPlugin,
+    issue_id: int,
+    action: str,
+    initial: Callable[[PanelContext], dict[str, Any]],
+) -> tuple[PanelContext, forms.Form, HttpResponse | None]:
+    """The start of an action (create, link): the panel, the form, and the answer when the
+    view is done already: the panel (409) while the plugin is not ready, the empty form on GET
+    (a draft kept through a reconnect comes back bound), the form with its errors (400)."""
+    panel = PanelContext.load(request, plugin, issue_id)
+    form_class = plugin.create_form_class if action == "create" else plugin.link_form_class
+    if panel.state != PanelState.READY:
+        # Actions need a configured project and a working identity.
+        return panel, form_class(), respond(request, "panel", panel.as_dict(request), status=409)
+    partial = f"{action}-form"
+    if request.method == "GET":
+        form = form_class(pop_draft(request, panel, action), initial=initial(panel))
+        return panel, form, respond(request, partial, panel.as_dict(request, form=form))
+    form = form_class(request.POST)
+    if form.is_valid():
+        return panel, form, None
+    return panel, form, respond(request, partial, panel.as_dict(request, form=form), status=400)
 
 
 # --- drafts: what a person typed survives a trip through the tracker's consent page --------
@@ -172,17 +192,15 @@ def panel_view(request: HtmxHttpRequest, issue_id: int, plugin: Plugin) -> HttpR
 @login_required
 @require_http_methods(["GET", "POST"])
 def create_view(request: HtmxHttpRequest, issue_id: int, plugin: Plugin) -> HttpResponse:
-    panel = PanelContext.load(request, plugin, issue_id)
-    if (blocked := not_ready(request, panel)) is not None:
-        return blocked
-    if request.method == "GET":
-        initial = plugin.create_initial(panel.issue, request.user, panel.options)
-        form = plugin.create_form_class(pop_draft(request, panel, "create"), initial=initial)
-        return respond(request, "create-form", panel.as_dict(request, form=form))
-
-    form = plugin.create_form_class(request.POST)
-    if not form.is_valid():
-        return respond(request, "create-form", panel.as_dict(request, form=form), status=400)
+    panel, form, answer = open_action(
+        request,
+        plugin,
+        issue_id,
+        "create",
+        lambda panel: plugin.create_initial(panel.issue, request.user, panel.options),
+    )
+    if answer is not None:
+        return answer
     data = dict(form.cleaned_data)
     try:
         plugin.resolve_typed_choices(panel.acting_identity, panel.options, form, data)
@@ -215,18 +233,11 @@ def create_view(request: HtmxHttpRequest, issue_id: int, plugin: Plugin) -> Http
 @login_required
 @require_http_methods(["GET", "POST"])
 def link_view(request: HtmxHttpRequest, issue_id: int, plugin: Plugin) -> HttpResponse:
-    panel = PanelContext.load(request, plugin, issue_id)
-    if (blocked := not_ready(request, panel)) is not None:
-        return blocked
-    if request.method == "GET":
-        initial = {"comment": panel.issue.absolute_url()}
-        # A draft kept through a reconnect comes back bound; otherwise the form is fresh.
-        form = plugin.link_form_class(pop_draft(request, panel, "link"), initial=initial)
-        return respond(request, "link-form", panel.as_dict(request, form=form))
-
-    form = plugin.link_form_class(request.POST)
-    if not form.is_valid():
-        return respond(request, "link-form", panel.as_dict(request, form=form), status=400)
+    panel, form, answer = open_action(
+        request, plugin, issue_id, "link", lambda panel: {"comment": panel.issue.absolute_url()}
+    )
+    if answer is not None:
+        return answer
     try:
         mapping = plugin.link(
             issue=panel.issue,
