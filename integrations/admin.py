@@ -18,12 +18,12 @@ from tracker.admin import ShortIdSearchMixin, project_filter
 
 
 def plugin_title(slug: str) -> str:
-    """ "Asana" for "asana"; the slug itself for a plugin this Tasklink no longer runs."""
+    """The plugin's title; the slug itself for a plugin this Tasklink no longer runs."""
     return next((plugin.title for plugin in PLUGINS if plugin.slug == slug), slug)
 
 
 def mapping_title(mapping: ExternalIssue) -> str:
-    """BACKEND-6 → Asana task ‘Fix login’"""
+    """Issue, provider and task, e.g. BACKEND-6 → <plugin title> task ‘Fix login’."""
     title = Truncator(mapping.title).chars(80)
     return f"{mapping.issue.short_id} → {plugin_title(mapping.provider)} task ‘{title}’"
 
