@@ -66,20 +66,3 @@ def test_back_between_filters_shows_the_rows_and_fields_of_the_url(page, app):
     expect(page.locator("#id_query")).to_have_value("KeyError")
     expect(page.locator("#id_status")).to_have_value("all")
     expect(rows(page)).to_have_count(1)
-
-
-def test_fragments_say_they_vary_by_hx_request(client, django_user_model):
-    from tracker.accounts import create_account
-
-    user = create_account("ada@example.com", "correct-horse-battery-staple-9")
-    client.force_login(user)
-    page = client.get("/?query=Key")
-    fragment = client.get("/?query=Key", headers={"HX-Request": "true"})
-    assert b"<header" in page.content and b"<header" not in fragment.content
-    for response in (page, fragment):
-        assert "HX-Request" in response["Vary"]
-    assert fragment["Cache-Control"] == "no-store"
-    restore = client.get(
-        "/?query=Key", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
-    )
-    assert b"<header" in restore.content
