@@ -33,11 +33,31 @@ class ProviderFilter(admin.SimpleListFilter):
     parameter_name = "provider"
 
     def lookups(self, request, model_admin):
-        used = model_admin.get_queryset(request).values_list("provider", flat=True).distinct()
-        return [(slug, plugin_title(slug)) for slug in sorted(used)]
+        mappings = model_admin.get_queryset(request).order_by("provider")
+        used = mappings.values_list("provider", flat=True).distinct()
+        return [(slug, plugin_title(slug)) for slug in used]
 
     def queryset(self, request, queryset):
         return queryset.filter(provider=self.value()) if self.value() else queryset
+
+
+class TaskStatusFilter(admin.SimpleListFilter):
+    title = "task status"
+    parameter_name = "task"
+
+    def lookups(self, request, model_admin):
+        return [("open", "Open"), ("completed", "Completed")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("open", "completed"):
+            return queryset.filter(completed=self.value() == "completed")
+        return queryset
+
+
+class IssueStatusFilter(admin.ChoicesFieldListFilter):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title = "issue status"
 
 
 @admin.register(ExternalIssue)
@@ -46,8 +66,8 @@ class ExternalIssueAdmin(ShortIdSearchMixin, admin.ModelAdmin):
     list_filter = [
         ProviderFilter,
         "origin",
-        ("completed", admin.BooleanFieldListFilter),
-        "issue__status",
+        TaskStatusFilter,
+        ("issue__status", IssueStatusFilter),
         "issue__project__organization",
         project_filter("issue__project"),
         "date_added",

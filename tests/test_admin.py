@@ -88,12 +88,19 @@ def test_the_project_filter_names_each_projects_organization(admin_client, mappi
         ({"provider": "github"}, False),
         ({"origin__exact": "linked"}, False),
         ({"origin__exact": "created"}, True),
-        ({"completed__exact": "1"}, False),
+        ({"task": "completed"}, False),
+        ({"task": "open"}, True),
         ({"issue__status__exact": "unresolved"}, True),
     ],
 )
 def test_filters_by_provider_origin_and_status(admin_client, mapping, query, shown):
     assert ("Fix login" in listed(admin_client, **query)) is shown
+
+
+def test_each_provider_is_offered_once_by_its_title(admin_client, mapping, other_mapping):
+    body = listed(admin_client)
+    assert body.count('href="?provider=asana"') == 1
+    assert "By task status" in body and "By issue status" in body
 
 
 def test_filter_by_organization_and_project(admin_client, mapping, outsider):
