@@ -9,7 +9,12 @@ from tests.e2e.conftest import expect, log_in, make_account
 
 pytestmark = pytest.mark.e2e
 
-LONG = "IntegrityError: duplicate key value violates unique constraint orders_orderline_order_id_product_id_variant_id_warehouse_id_uniq in checkout.views.place_order_for_customer_with_saved_cart"
+# Long words that do not wrap, as exception titles have.
+LONG = (
+    "IntegrityError: duplicate key value violates unique constraint "
+    "orders_orderline_order_id_product_id_variant_id_warehouse_id_uniq in "
+    "checkout.views.place_order_for_customer_with_saved_cart"
+)
 
 
 def test_linked_tasks_fit_a_1366_pixel_screen(page, app):
