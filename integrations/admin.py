@@ -28,17 +28,22 @@ def mapping_title(mapping: ExternalIssue) -> str:
     return f"{mapping.issue.short_id} → {plugin_title(mapping.provider)} task ‘{title}’"
 
 
-class ProviderFilter(admin.SimpleListFilter):
-    title = "provider"
-    parameter_name = "provider"
+def plugin_filter(field: str, title: str) -> type[admin.SimpleListFilter]:
+    """A filter on a plugin slug field, each plugin in use offered once, by its title."""
 
-    def lookups(self, request, model_admin):
-        mappings = model_admin.get_queryset(request).order_by("provider")
-        used = mappings.values_list("provider", flat=True).distinct()
-        return [(slug, plugin_title(slug)) for slug in used]
+    class PluginFilter(admin.SimpleListFilter):
+        parameter_name = field
 
-    def queryset(self, request, queryset):
-        return queryset.filter(provider=self.value()) if self.value() else queryset
+        def lookups(self, request, model_admin):
+            rows = model_admin.get_queryset(request).order_by(field)
+            used = rows.values_list(field, flat=True).distinct()
+            return [(slug, plugin_title(slug)) for slug in used]
+
+        def queryset(self, request, queryset):
+            return queryset.filter(**{field: self.value()}) if self.value() else queryset
+
+    PluginFilter.title = title
+    return PluginFilter
 
 
 class TaskStatusFilter(admin.SimpleListFilter):
@@ -60,11 +65,21 @@ class IssueStatusFilter(admin.ChoicesFieldListFilter):
         self.title = "issue status"
 
 
+class ReadableTitleMixin:
+    """The change page is headed by `readable_title(obj)`, not the model's terse str()."""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        obj = self.get_object(request, object_id)
+        if obj is not None:
+            extra_context = {**(extra_context or {}), "subtitle": self.readable_title(obj)}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+
 @admin.register(ExternalIssue)
-class ExternalIssueAdmin(ShortIdSearchMixin, admin.ModelAdmin):
+class ExternalIssueAdmin(ReadableTitleMixin, ShortIdSearchMixin, admin.ModelAdmin):
     list_display = ["mapping", "origin", "task_status", "created_by", "date_added"]
     list_filter = [
-        ProviderFilter,
+        plugin_filter("provider", "provider"),
         "origin",
         TaskStatusFilter,
         ("issue__status", IssueStatusFilter),
@@ -102,11 +117,8 @@ class ExternalIssueAdmin(ShortIdSearchMixin, admin.ModelAdmin):
             return "—"
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', obj.url, obj.url)
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        obj = self.get_object(request, object_id)
-        if obj is not None:
-            extra_context = {**(extra_context or {}), "subtitle": mapping_title(obj)}
-        return super().change_view(request, object_id, form_url, extra_context)
+    def readable_title(self, obj: ExternalIssue) -> str:
+        return mapping_title(obj)
 
 
 def option(label: str) -> forms.CharField:
@@ -173,10 +185,14 @@ class PluginConfigForm(forms.ModelForm):
 
 
 @admin.register(PluginConfig)
-class PluginConfigAdmin(admin.ModelAdmin):
+class PluginConfigAdmin(ReadableTitleMixin, admin.ModelAdmin):
     form = PluginConfigForm
     list_display = ["project_name", "plugin_name", "workspace", "updated_by", "date_updated"]
-    list_filter = ["plugin", "project__organization", project_filter("project")]
+    list_filter = [
+        plugin_filter("plugin", "plugin"),
+        "project__organization",
+        project_filter("project"),
+    ]
     search_fields = ["project__name", "project__organization__name", "options__workspace"]
     list_select_related = ["project__organization", "updated_by"]
     readonly_fields = ["updated_by", "date_updated"]
@@ -185,6 +201,9 @@ class PluginConfigAdmin(admin.ModelAdmin):
         ("Settings", {"fields": list(PluginConfigForm.OPTION_KEYS)}),
         ("Changes", {"fields": ["updated_by", "date_updated"]}),
     ]
+
+    def readable_title(self, obj: PluginConfig) -> str:
+        return f"{plugin_title(obj.plugin)} settings for {self.project_name(obj)}"
 
     def save_model(self, request, obj: PluginConfig, form, change: bool) -> None:
         obj.updated_by = request.user

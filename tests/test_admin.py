@@ -123,7 +123,7 @@ def test_plugin_settings_are_a_form_that_writes_the_options(admin_client, projec
     url = reverse("admin:integrations_pluginconfig_change", args=[config.pk])
     page = admin_client.get(url).content.decode()
     assert 'name="workspace"' in page and 'name="sync_resolution"' in page
-    assert "Acme / Backend" in page
+    assert "Asana settings for Acme / Backend" in page
 
     response = admin_client.post(
         url,
