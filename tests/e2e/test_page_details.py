@@ -72,3 +72,17 @@ def test_an_old_success_banner_goes_when_the_next_action_fails(page, app):
     settle(page)
     expect(form.locator(".error").first).to_be_visible()
     expect(page.locator("#messages .message")).to_have_count(0)
+
+
+def test_the_first_tab_offers_a_skip_link_with_a_visible_focus_ring(page, app):
+    make_account("ada@example.com")
+    log_in(page, "ada@example.com")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to content")
+    expect(skip).to_be_focused()
+    expect(skip).to_be_in_viewport()
+    assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator("#id_query")).to_be_focused()
