@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.utils.html import format_html
 
+import integrations.admin_identities  # noqa: F401  (identities, tokens redacted)
 from integrations.models import ExternalIssue, PluginConfig
 
 

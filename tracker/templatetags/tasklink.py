@@ -6,6 +6,8 @@ from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
 
+from tracker.links import http_url
+
 register = template.Library()
 
 
@@ -17,3 +19,9 @@ def ago(value: datetime | None) -> str:
     if (timezone.now() - value).total_seconds() < 60:
         return "just now"
     return f"{timesince(value, depth=1)} ago"
+
+
+@register.filter(name="http_url")
+def http_url_filter(value: object) -> str:
+    """A link's href only if it is http(s); "" otherwise, so the template shows no link."""
+    return http_url(value)
