@@ -2,46 +2,52 @@
 
 social-auth's own `disconnect` route is not mounted: it deletes an identity without revoking
 its grant. Disconnecting goes through /account/identities/disconnect/, which revokes first.
+Both routes run on APP_BASE_URL's host only: the session that holds the OAuth state must be on
+the host Asana sends the person back to (the redirect URI always names APP_BASE_URL).
 """
 
 from __future__ import annotations
 
-from functools import wraps
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
-from django.urls import path
+from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from social_django import views as social_views
 
 app_name = "social"
 
 
-def on_app_host(view):
-    """Send a visit on another allowed host to APP_BASE_URL's host before the OAuth dance: the
-    session holding the state must be on the host Asana sends the person back to."""
+def on_another_host(request: HttpRequest) -> bool:
+    return request.get_host() != urlsplit(settings.APP_BASE_URL).netloc
 
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if request.get_host() == urlsplit(settings.APP_BASE_URL).netloc:
-            return view(request, *args, **kwargs)
-        # A POST's CSRF cookie belongs to the other host; its `next` travels in the query.
-        query = request.GET.copy()
-        if request.POST.get("next"):
-            query["next"] = request.POST["next"]
-        target = settings.APP_BASE_URL.rstrip("/") + request.path
-        return redirect(f"{target}?{urlencode(query)}" if query else target)
 
-    return wrapper
+def app_url(path_and_query: str) -> str:
+    return settings.APP_BASE_URL.rstrip("/") + path_and_query
+
+
+def begin(request: HttpRequest, backend: str) -> HttpResponse:
+    if on_another_host(request):
+        # Connect is a POST whose session and CSRF cookie belong to this host: send the
+        # person to the same page on APP_BASE_URL's host, where Connect starts the dance.
+        next_url = request.POST.get("next", "")
+        if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(next_url, None):
+            next_url = reverse("identities")
+        return redirect(app_url(next_url))
+    return login_required(social_views.auth)(request, backend=backend)
+
+
+def complete(request: HttpRequest, backend: str) -> HttpResponse:
+    if on_another_host(request):
+        return redirect(app_url(request.get_full_path()))
+    return login_required(social_views.complete)(request, backend=backend)
 
 
 urlpatterns = [
     # Connecting Asana links an identity to a logged-in person; anonymous people log in first.
-    path("login/<str:backend>/", on_app_host(login_required(social_views.auth)), name="begin"),
-    path(
-        "complete/<str:backend>/",
-        on_app_host(login_required(social_views.complete)),
-        name="complete",
-    ),
+    path("login/<str:backend>/", begin, name="begin"),
+    path("complete/<str:backend>/", complete, name="complete"),
 ]

@@ -307,8 +307,14 @@ def test_a_visit_on_another_host_is_sent_to_app_base_urls_host_first(client, own
         reverse("social:begin", args=["asana"]), {"next": "/issues/1/"}, HTTP_HOST="localhost"
     )
     assert response.status_code == 302
-    assert response["Location"] == "http://testserver/auth/login/asana/?next=%2Fissues%2F1%2F"
+    assert response["Location"] == "http://testserver/issues/1/"  # press Connect there
     assert sandbox_log(sandbox) == []  # no dance started on the wrong host
+    elsewhere = client.post(
+        reverse("social:begin", args=["asana"]), {"next": "//evil.test/"}, HTTP_HOST="localhost"
+    )
+    assert elsewhere["Location"] == "http://testserver/account/identities/"
+    callback = client.get("/auth/complete/asana/?code=c&state=s", HTTP_HOST="localhost")
+    assert callback["Location"] == "http://testserver/auth/complete/asana/?code=c&state=s"
     authorize_url = begin(client)  # on APP_BASE_URL's host the dance starts as usual
     assert parse_qs(urlsplit(authorize_url).query)["redirect_uri"] == [
         "http://testserver/auth/complete/asana/"
