@@ -68,7 +68,7 @@ def request_account(email: str, password: str) -> None:
     existing = (
         users.select_for_update().filter(Q(email__iexact=email) | Q(username__iexact=email)).first()
     )
-    if existing is not None and existing.is_active:
+    if existing is not None and not is_pending(existing):
         after_commit(send_signup_attempt_notice, existing.pk)
         return
     # A new address, or one whose sign-up was never confirmed: the latest sign-up's password
@@ -77,6 +77,12 @@ def request_account(email: str, password: str) -> None:
     user.password = hashed
     user.save()
     after_commit(send_signup_confirmation, user.pk)
+
+
+def is_pending(user) -> bool:
+    """A sign-up not confirmed yet. An account deactivated by an admin (it has logged in
+    before) is not one: signing up again must never bring it back."""
+    return not user.is_active and user.last_login is None
 
 
 @require_http_methods(["GET", "POST"])
@@ -101,8 +107,8 @@ def pending_user(uidb64: str, token: str):
         pk = int(force_str(urlsafe_base64_decode(uidb64)))
     except (TypeError, ValueError, OverflowError):
         return None
-    user = get_user_model()._default_manager.filter(pk=pk, is_active=False).first()
-    if user is None or not default_token_generator.check_token(user, token):
+    user = get_user_model()._default_manager.filter(pk=pk).first()
+    if user is None or not is_pending(user) or not default_token_generator.check_token(user, token):
         return None
     return user
 

@@ -41,7 +41,11 @@ def send_password_reset(email: str) -> None:
 @shared_task
 def send_signup_confirmation(user_id: int) -> None:
     """The link that finishes a sign-up, for the person who holds the mailbox."""
-    user = get_user_model()._default_manager.filter(pk=user_id, is_active=False).first()
+    user = (
+        get_user_model()
+        ._default_manager.filter(pk=user_id, is_active=False, last_login__isnull=True)
+        .first()
+    )
     if user is None:
         return
     uidb64 = urlsafe_base64_encode(force_bytes(user.pk))

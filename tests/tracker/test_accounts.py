@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
 from django.urls import reverse
+from django.utils import timezone
 
 from tracker.models import Issue, Membership
 
@@ -57,6 +58,18 @@ def test_signup_with_a_taken_email_answers_as_for_a_new_one_and_mails_the_owner(
     assert "/signup/confirm/" not in to_owner[0].body
     owner.refresh_from_db()
     assert owner.check_password("s3cret-pass-123") and owner.is_active
+
+
+@pytest.mark.django_db(transaction=True)
+def test_signing_up_again_never_reactivates_a_deactivated_account(client, owner):
+    owner.is_active = False
+    owner.last_login = timezone.now()
+    owner.save()
+    client.post(reverse("signup"), {"email": owner.email, **SIGNUP})
+    [message] = mail.outbox
+    assert "/signup/confirm/" not in message.body
+    owner.refresh_from_db()
+    assert not owner.is_active and owner.check_password("s3cret-pass-123")
 
 
 def test_signup_shows_inline_errors_and_keeps_the_email(client):
