@@ -18,8 +18,10 @@ import threading
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
+from urllib.parse import parse_qsl
 
 from . import api, control, oauth, pages
+from .redact import redact_fields, redact_headers, redact_value
 from .state import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -55,14 +57,20 @@ def fault_response(fault: Fault, path: str) -> Response:
 
 
 def _logged_body(req: Request) -> Any:
+    """The body as the log shows it: parsed, with its secrets redacted."""
     if not req.body:
         return None
     if req.content_type == "application/x-www-form-urlencoded":
-        return req.form()
+        return redact_fields(req.form())
     try:
-        return json.loads(req.body)
+        return redact_value(json.loads(req.body))
     except ValueError:
-        return req.body.decode("utf-8", "replace")
+        text = req.body.decode("utf-8", "replace")
+    try:
+        # A form sent without its content type still carries its secrets.
+        return redact_fields(dict(parse_qsl(text, keep_blank_values=True, strict_parsing=True)))
+    except ValueError:
+        return text
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -272,10 +280,11 @@ class SandboxServer:
             LoggedRequest(
                 method=req.method,
                 path=req.path,
-                query={k: ",".join(v) for k, v in req.query.items()},
+                query=redact_fields({k: ",".join(v) for k, v in req.query.items()}),
                 status=response.status,
                 time=iso(state.now()),
                 body=_logged_body(req),
+                headers=redact_headers(req.headers),
             )
         )
         return response

@@ -170,6 +170,7 @@ class LoggedRequest:
     status: int
     time: str
     body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 # --- Seed data ---------------------------------------------------------------------------------
