@@ -27,6 +27,16 @@ def _positive_int(value: str) -> int:
     return number
 
 
+def _positive_number(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be more than 0")
+    return number
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m asana_sandbox",
@@ -59,6 +69,45 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="requests per minute per token before a 429 (default: no limit)",
     )
+    parser.add_argument(
+        "--allow-local-webhooks",
+        action="store_true",
+        help="accept webhook targets on localhost and loopback addresses (Asana refuses them)",
+    )
+    parser.add_argument(
+        "--webhook-heartbeat",
+        type=_positive_number,
+        default=8 * 3600,
+        metavar="SECONDS",
+        help="an empty delivery to every webhook this often (Asana: 8 hours)",
+    )
+    parser.add_argument(
+        "--webhook-timeout",
+        type=_positive_number,
+        default=10.0,
+        metavar="SECONDS",
+        help="a delivery not answered within this failed (Asana: 10 s)",
+    )
+    parser.add_argument(
+        "--webhook-failure-window",
+        type=_positive_number,
+        default=24 * 3600,
+        metavar="SECONDS",
+        help="a webhook failing this long without a success is deleted (Asana: 24 hours)",
+    )
+    parser.add_argument(
+        "--webhook-retry-base",
+        type=_positive_number,
+        default=1.0,
+        metavar="SECONDS",
+        help="the first retry of a failed delivery waits this long, doubling each time",
+    )
+    parser.add_argument(
+        "--state-file",
+        default=None,
+        metavar="PATH",
+        help="keep the sandbox's world in this JSON file across restarts (default: in memory)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     return parser
 
@@ -79,6 +128,12 @@ def serve(options: argparse.Namespace, stdout: TextIO = sys.stdout) -> None:
         redirect_uri=options.redirect_uri,
         rate_limit=options.rate_limit,
         verbose=options.verbose,
+        state_file=options.state_file,
+        allow_local_webhooks=options.allow_local_webhooks,
+        webhook_heartbeat=options.webhook_heartbeat,
+        webhook_timeout=options.webhook_timeout,
+        webhook_failure_window=options.webhook_failure_window,
+        webhook_retry_base=options.webhook_retry_base,
     )
     in_main_thread = threading.current_thread() is threading.main_thread()
     if in_main_thread:
@@ -106,6 +161,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         serve(options)
     except OSError as error:
         parser.exit(1, f"Cannot listen on {options.host}:{options.port}: {error}\n")
+    except ValueError as error:  # a state file it cannot read
+        parser.exit(1, f"{error}\n")
     return 0
 
 
