@@ -386,6 +386,26 @@ def get_projects_for_workspace(call: Call, workspace_gid: str) -> Response:
     return paginated(call, projects, f"/workspaces/{workspace.gid}/projects")
 
 
+# The spec names no OAuth scope for sections.
+@router.route("GET", "/projects/{project_gid}/sections")
+def get_sections_for_project(call: Call, project_gid: str) -> Response:
+    project = call.state.projects.get(_check_gid(project_gid, "project"))
+    if project is None:
+        raise ApiError(404, f"project: Unknown object: {project_gid}")
+    visible_workspace(call, project.workspace)
+    sections = call.state.sections_of(project.gid)
+    return paginated(call, sections, f"/projects/{project.gid}/sections")
+
+
+@router.route("GET", "/sections/{section_gid}")
+def get_section(call: Call, section_gid: str) -> Response:
+    section = call.state.sections.get(_check_gid(section_gid, "section"))
+    if section is None:
+        raise ApiError(404, f"section: Unknown object: {section_gid}")
+    visible_workspace(call, call.state.projects[section.project].workspace)
+    return call.answer(200, {"data": call.show(section, single=True)})
+
+
 # --- typeahead -------------------------------------------------------------------------------
 
 
