@@ -309,11 +309,20 @@ class Dispatcher:
                 wait = min(wait, delivery.due - now)
                 continue
             return delivery, 0.0
-        beat = min(
-            (w.last_heartbeat + state.config.webhook_heartbeat for w in state.webhooks.values()),
-            default=now + wait,
-        )
-        return None, max(0.01, min(wait, beat - now))
+        return None, max(0.01, min(wait, self._next_deadline() - now))
+
+    def _next_deadline(self) -> float:
+        """When housekeeping has something to do: a heartbeat, or a failing webhook's end."""
+        config = self.state.config
+        moments = [self.state.now() + 5.0]
+        for webhook in self.state.webhooks.values():
+            if webhook.active:
+                moments.append(webhook.last_heartbeat + config.webhook_heartbeat)
+            if webhook.failing_since is not None:
+                window = config.webhook_failure_window
+                grace = 0.0 if webhook.active else min(DELETE_GRACE, window)
+                moments.append(webhook.failing_since + window + grace)
+        return min(moments)
 
     def _record(self, delivery: Delivery, status: int | None, error: str) -> None:
         state, now = self.state, self.state.now()

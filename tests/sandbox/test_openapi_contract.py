@@ -23,7 +23,11 @@ from openapi_schema_validator import OAS30Validator
 from .helpers import client_for, configure
 from .receiver import start_receiver
 
-SPEC_PATH = Path(__file__).parents[2] / ".." / "shared" / "asana-openapi" / "asana_oas.yaml"
+# Beside the repository; ASANA_OPENAPI_SPEC points elsewhere (a worktree in another folder).
+SPEC_PATH = Path(
+    os.environ.get("ASANA_OPENAPI_SPEC")
+    or Path(__file__).parents[2] / ".." / "shared" / "asana-openapi" / "asana_oas.yaml"
+)
 ASANA_HOST = "https://app.asana.com"
 # A nullable value as a schema of its own (see `read_nulls_as_asana_means_them`).
 NULL_SCHEMA = {"type": "object", "nullable": True, "enum": [None]}
