@@ -87,10 +87,14 @@ def _target(call: Call, value: Any) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ApiError(400, f"target: Not a valid URL: {value}")
-    if not call.state.config.allow_local_webhooks and webhooks.is_local(value):
-        # The spec: "Invalid hostnames like localhost will receive a 403 Forbidden".
-        raise ApiError(403, f"target: Invalid hostname: {parts.hostname}")
+    if not call.state.config.allow_local_webhooks and webhooks.is_local(value, resolve=False):
+        raise local_target(value)
     return value
+
+
+def local_target(target: str) -> ApiError:
+    # The spec: "Invalid hostnames like localhost will receive a 403 Forbidden".
+    return ApiError(403, f"target: Invalid hostname: {urlsplit(target).hostname}")
 
 
 def _check_limits(call: Call, resource: str) -> None:
@@ -126,9 +130,13 @@ def create_webhook(call: Call) -> Response:
     filters = _filters(data.get("filters"))
     _check_limits(call, resource.gid)
     secret = secrets.token_hex(32)
+    config = call.state.config
     with unlocked(call.state):
+        # DNS and the target may take a while: other requests go on meanwhile.
+        if not config.allow_local_webhooks and webhooks.is_local(target):
+            raise local_target(target)
         # While this request is open, as Asana does: the target must echo the secret.
-        refused = webhooks.handshake(target, secret, call.state.config.webhook_timeout)
+        refused = webhooks.handshake(target, secret, config.webhook_timeout)
     if refused:
         raise ApiError(400, HANDSHAKE_FAILED.format(refused))
     _check_limits(call, resource.gid)  # others may have made some meanwhile

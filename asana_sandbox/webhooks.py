@@ -194,14 +194,17 @@ def post(url: str, body: bytes, headers: dict[str, str], timeout: float) -> tupl
         connection.close()
 
 
-def is_local(url: str) -> bool:
-    """localhost, a loopback, unspecified or link-local address, or a name resolving to one."""
+def is_local(url: str, *, resolve: bool = True) -> bool:
+    """localhost, a loopback, unspecified or link-local address, or (when `resolve`, which may
+    wait on DNS) a name resolving to one."""
     host = (urlsplit(url).hostname or "").rstrip(".").lower()
     if host == "localhost" or host.endswith(".localhost"):
         return True
     try:
         addresses = {ipaddress.ip_address(host)}
     except ValueError:
+        if not resolve:
+            return False
         try:
             infos = socket.getaddrinfo(host, None)
         except (OSError, UnicodeError):
