@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from .server import SandboxServer
-from .state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TOKEN_TTL
+from .state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TOKEN_TTL, Config
 
 
 def _positive_int(value: str) -> int:
@@ -25,6 +25,16 @@ def _positive_int(value: str) -> int:
     if number < 1:
         raise argparse.ArgumentTypeError(f"{value!r} must be 1 or more")
     return number
+
+
+# Config fields set in seconds from the command line, and what each means.
+WEBHOOK_SECONDS = {
+    "webhook_heartbeat": "an empty delivery to every webhook this often (Asana: 8 hours)",
+    "webhook_timeout": "a delivery not answered within this failed (Asana: 10 s)",
+    "webhook_failure_window": "a webhook failing this long without a success is deleted "
+    "(Asana: 24 hours)",
+    "webhook_retry_base": "the first retry of a failed delivery waits this long, doubling",
+}
 
 
 def _positive_number(value: str) -> float:
@@ -74,34 +84,15 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="accept webhook targets on localhost and loopback addresses (Asana refuses them)",
     )
-    parser.add_argument(
-        "--webhook-heartbeat",
-        type=_positive_number,
-        default=8 * 3600,
-        metavar="SECONDS",
-        help="an empty delivery to every webhook this often (Asana: 8 hours)",
-    )
-    parser.add_argument(
-        "--webhook-timeout",
-        type=_positive_number,
-        default=10.0,
-        metavar="SECONDS",
-        help="a delivery not answered within this failed (Asana: 10 s)",
-    )
-    parser.add_argument(
-        "--webhook-failure-window",
-        type=_positive_number,
-        default=24 * 3600,
-        metavar="SECONDS",
-        help="a webhook failing this long without a success is deleted (Asana: 24 hours)",
-    )
-    parser.add_argument(
-        "--webhook-retry-base",
-        type=_positive_number,
-        default=1.0,
-        metavar="SECONDS",
-        help="the first retry of a failed delivery waits this long, doubling each time",
-    )
+    defaults = Config()
+    for name, explanation in WEBHOOK_SECONDS.items():
+        parser.add_argument(
+            "--" + name.replace("_", "-"),
+            type=_positive_number,
+            default=getattr(defaults, name),
+            metavar="SECONDS",
+            help=explanation,
+        )
     parser.add_argument(
         "--state-file",
         default=None,
@@ -130,10 +121,7 @@ def serve(options: argparse.Namespace, stdout: TextIO = sys.stdout) -> None:
         verbose=options.verbose,
         state_file=options.state_file,
         allow_local_webhooks=options.allow_local_webhooks,
-        webhook_heartbeat=options.webhook_heartbeat,
-        webhook_timeout=options.webhook_timeout,
-        webhook_failure_window=options.webhook_failure_window,
-        webhook_retry_base=options.webhook_retry_base,
+        **{name: getattr(options, name) for name in WEBHOOK_SECONDS},
     )
     in_main_thread = threading.current_thread() is threading.main_thread()
     if in_main_thread:

@@ -155,6 +155,14 @@ def _check_gid(value: str, name: str) -> str:
     return value
 
 
+def known(table: dict[str, Any], gid: str, kind: str) -> Any:
+    """The object filed under gid, or Asana's 404 for the kind; a malformed gid is a 400."""
+    found = table.get(_check_gid(gid, kind))
+    if found is None:
+        raise ApiError(404, f"{kind}: Unknown object: {gid}")
+    return found
+
+
 def visible_workspace(call: Call, gid: str, *, in_body: bool = False) -> Workspace:
     """The workspace, if the caller is in it. An unknown gid in the path is a 404 (no such
     resource), in a request body a 400 (a bad value), as for projects."""
@@ -389,9 +397,7 @@ def get_projects_for_workspace(call: Call, workspace_gid: str) -> Response:
 # The spec names no OAuth scope for sections.
 @router.route("GET", "/projects/{project_gid}/sections")
 def get_sections_for_project(call: Call, project_gid: str) -> Response:
-    project = call.state.projects.get(_check_gid(project_gid, "project"))
-    if project is None:
-        raise ApiError(404, f"project: Unknown object: {project_gid}")
+    project = known(call.state.projects, project_gid, "project")
     visible_workspace(call, project.workspace)
     sections = call.state.sections_of(project.gid)
     return paginated(call, sections, f"/projects/{project.gid}/sections")
@@ -399,9 +405,7 @@ def get_sections_for_project(call: Call, project_gid: str) -> Response:
 
 @router.route("GET", "/sections/{section_gid}")
 def get_section(call: Call, section_gid: str) -> Response:
-    section = call.state.sections.get(_check_gid(section_gid, "section"))
-    if section is None:
-        raise ApiError(404, f"section: Unknown object: {section_gid}")
+    section = known(call.state.sections, section_gid, "section")
     visible_workspace(call, call.state.projects[section.project].workspace)
     return call.answer(200, {"data": call.show(section, single=True)})
 
@@ -584,8 +588,6 @@ def create_story_for_task(call: Call, task_gid: str) -> Response:
 @router.route("GET", "/stories/{story_gid}")
 @needs("stories:read")
 def get_story(call: Call, story_gid: str) -> Response:
-    story = call.state.stories.get(_check_gid(story_gid, "story"))
-    if story is None:
-        raise ApiError(404, f"story: Unknown object: {story_gid}")
+    story = known(call.state.stories, story_gid, "story")
     visible_task(call, story.task)
     return call.answer(200, {"data": call.show(story, single=True)})

@@ -156,7 +156,7 @@ def _task_page(
     return html_response(code, layout(task.name or "Task", body))
 
 
-def _task_action(req: Request, state: SandboxState, task_gid: str) -> Response:
+def task_action(req: Request, state: SandboxState, task_gid: str, **_: str) -> Response:
     """A button on the task page: act, then back to the page (303), as a plain form."""
     form = req.form()
     try:
@@ -195,18 +195,10 @@ def classic_task_link(
     return _task_page(state, req, task_gid)
 
 
-@router.route("POST", "/0/{project_gid}/{task_gid}")
-def classic_task_action(
-    req: Request, state: SandboxState, project_gid: str, task_gid: str
-) -> Response:
-    return _task_action(req, state, task_gid)
-
-
-@router.route("POST", "/1/{workspace_gid}/task/{task_gid}")
-def workspace_task_action(
-    req: Request, state: SandboxState, workspace_gid: str, task_gid: str
-) -> Response:
-    return _task_action(req, state, task_gid)
+# The buttons post to the page's own address, whichever permalink it was.
+router.add("POST", "/0/{project_gid}/{task_gid}", task_action)
+router.add("POST", "/1/{workspace_gid}/task/{task_gid}", task_action)
+router.add("POST", "/1/{workspace_gid}/project/{project_gid}/task/{task_gid}", task_action)
 
 
 @router.route("GET", "/1/{workspace_gid}/task/{task_gid}")

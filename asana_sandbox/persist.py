@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import os
 import tempfile
-import threading
 from dataclasses import asdict, fields
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from .state import (
     Task,
     User,
     Webhook,
+    Worker,
     Workspace,
 )
 
@@ -86,23 +86,18 @@ def _gids(tables: dict[str, dict[str, Any]]) -> list[str]:
     return [gid for name, table in tables.items() if TABLES[name][1] == "gid" for gid in table]
 
 
-class Saver:
+class Saver(Worker):
     """Writes the file soon after each change (and once more on stop), from its own thread."""
 
-    def __init__(self, state: SandboxState, path: Path) -> None:
-        self.state, self.path = state, path
-        self._saved = -1
-        self._stopping = False
-        self._thread = threading.Thread(target=self._run, name="asana-sandbox-state", daemon=True)
+    name = "asana-sandbox-state"
 
-    def start(self) -> None:
-        self._thread.start()
+    def __init__(self, state: SandboxState, path: Path) -> None:
+        super().__init__(state)
+        self.path = path
+        self._saved = -1
 
     def stop(self) -> None:
-        with self.state.lock:
-            self._stopping = True
-            self.state.changed.notify_all()
-        self._thread.join(timeout=5)
+        super().stop()
         self.save_now()
 
     def save_now(self) -> None:
@@ -116,9 +111,9 @@ class Saver:
     def _run(self) -> None:
         while True:
             with self.state.lock:
-                while self.state.version == self._saved and not self._stopping:
+                while self.state.version == self._saved and not self.stopping:
                     self.state.changed.wait(timeout=5)
-                if self._stopping:
+                if self.stopping:
                     return
             self.save_now()
 

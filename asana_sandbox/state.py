@@ -291,6 +291,31 @@ def _html_body(text: str) -> str:
     return f"<body>{escape(text, quote=False)}</body>"
 
 
+class Worker:
+    """A background thread that sleeps on `state.changed`; `stop()` wakes it and waits for it.
+    Subclasses write `_run`, returning once `self.stopping` is true."""
+
+    name = "asana-sandbox-worker"
+    join_timeout = 5.0
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+        self.stopping = False
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self.state.lock:
+            self.stopping = True
+            self.state.changed.notify_all()
+        self._thread.join(timeout=self.join_timeout)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+
 class SandboxState:
     """The live world. Read it from Python (under `lock` if the server is running)."""
 

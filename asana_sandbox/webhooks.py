@@ -28,12 +28,11 @@ import ipaddress
 import itertools
 import json
 import socket
-import threading
 from dataclasses import asdict, dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-from .state import SandboxState, Webhook, iso
+from .state import SandboxState, Webhook, Worker, iso
 
 MAX_BACKOFF = 3600.0
 DELETE_GRACE = 60.0
@@ -230,30 +229,21 @@ def handshake(target: str, secret: str, timeout: float) -> str | None:
 # --- the dispatcher ----------------------------------------------------------------------------
 
 
-class Dispatcher:
+class Dispatcher(Worker):
     """One thread posting every delivery in turn; only ever holds the lock between sends."""
 
+    name = "asana-sandbox-webhooks"
+
     def __init__(self, state: SandboxState) -> None:
-        self.state = state
-        self._stopping = False
-        self._thread = threading.Thread(
-            target=self._run, name="asana-sandbox-webhooks", daemon=True
-        )
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        with self.state.lock:
-            self._stopping = True
-            self.state.changed.notify_all()
-        self._thread.join(timeout=self.state.config.webhook_timeout + 2)
+        super().__init__(state)
+        # A send in flight may take the whole timeout before the thread sees it should stop.
+        self.join_timeout = state.config.webhook_timeout + 2
 
     def _run(self) -> None:
         state = self.state
         while True:
             with state.lock:
-                if self._stopping:
+                if self.stopping:
                     return
                 self._housekeeping()
                 delivery, wait = self._next()
