@@ -39,6 +39,8 @@ DELETE_GRACE = 60.0
 # A reordered delivery waits at most this long for a next one to overtake it.
 REORDER_WAIT = 30.0
 FAULT_MODES = ("drop", "duplicate", "delay", "reorder")
+# The delivery log keeps this many entries (a demo left running must not grow without end).
+LOG_SIZE = 1000
 _ids = itertools.count(1)
 
 
@@ -164,6 +166,7 @@ def _log(state: SandboxState, delivery: Delivery, *, status: int | None, error: 
             "fault": delivery.fault,
         }
     )
+    del state.delivery_log[:-LOG_SIZE]
 
 
 # --- outbound HTTP -----------------------------------------------------------------------------
