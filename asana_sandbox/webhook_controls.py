@@ -61,7 +61,6 @@ def flush_and_wait(req: Request, state: SandboxState) -> Response:
     with state.lock:
         webhooks.flush(state)
         waiting = {d.id: d.attempts for d in state.outbox}
-        logged = len(state.delivery_log)
     deadline = time.monotonic() + wait
     with state.lock:
         # Until each queued delivery went out once (or was dropped with its webhook).
@@ -70,9 +69,12 @@ def flush_and_wait(req: Request, state: SandboxState) -> Response:
             if left <= 0:
                 break
             state.changed.wait(timeout=min(left, 0.1))
-        return json_response(
-            200, {"sent": state.delivery_log[logged:], "pending": webhooks.pending(state)}
-        )
+        sent = [
+            entry
+            for entry in state.delivery_log
+            if entry["id"] in waiting and entry["attempt"] > waiting[entry["id"]]
+        ]
+        return json_response(200, {"sent": sent, "pending": webhooks.pending(state)})
 
 
 flush_and_wait.unlocked = True  # type: ignore[attr-defined]
