@@ -17,6 +17,7 @@ from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+import integrations.admin_identities  # noqa: F401  (identities, tokens redacted)
 from integrations import registry
 from integrations.models import ExternalIssue, PluginConfig
 from tracker.admin import ShortIdSearchMixin, project_filter

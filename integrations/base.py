@@ -25,6 +25,7 @@ from integrations import identities
 from integrations.client import ApiClient
 from integrations.exceptions import AlreadyLinked, ApiError, CreateInProgress
 from integrations.models import ExternalIssue, PluginConfig
+from tracker.links import http_url
 from tracker.models import Activity, Issue, Project
 
 T = TypeVar("T")
@@ -197,6 +198,9 @@ class IssueTrackerPlugin:
         idempotency_key: str,
     ) -> tuple[ExternalIssue, bool]:
         """Create the remote task once per idempotency key. Returns (mapping, created_now)."""
+        # A key counts on its own issue only: one seen on another issue (another
+        # organization's, say) neither finds that issue's task nor waits on its lock.
+        idempotency_key = scoped_key(issue, idempotency_key)
         existing = self._mapping_for_key(idempotency_key)
         if existing:
             return existing, False
@@ -409,5 +413,17 @@ class IssueTrackerPlugin:
             issue=issue,
             user=user,
             kind=kind,
-            data={"provider": self.slug, "provider_title": self.title, "title": title, "url": url},
+            data={
+                "provider": self.slug,
+                "provider_title": self.title,
+                "title": title,
+                "url": http_url(url),  # stored only as http(s), as it is rendered
+            },
         )
+
+
+def scoped_key(issue: Issue, idempotency_key: str) -> str:
+    """The stored key: a digest of the issue and the form's key (64 hex, the column's size)."""
+    if not idempotency_key:
+        return ""
+    return hashlib.sha256(f"{issue.pk}:{idempotency_key}".encode()).hexdigest()

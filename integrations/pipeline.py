@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from social_core.exceptions import AuthPolicyError
+from social_core.exceptions import AuthAssociationError, AuthPolicyError
+from social_django.models import UserSocialAuth
 
-from integrations.identities import revoke_and_forget
+from integrations.identities import revoke_and_forget, revoke_grant
 
 
 def require_logged_in_user(backend: Any, user: Any = None, *args: Any, **kwargs: Any) -> None:
@@ -31,3 +32,38 @@ def forget_other_identities(
     others = type(social).objects.filter(user=user, provider=social.provider).exclude(pk=social.pk)
     for other in others:
         revoke_and_forget(backend, other)
+
+
+def refuse_identity_of_another_user(
+    backend: Any, uid: Any, user: Any = None, response: Any = None, *args: Any, **kwargs: Any
+) -> None:
+    """A tracker account already connected to another Tasklink user is refused, and the grant
+    the tracker just issued for this attempt is revoked, not left alive."""
+    taken = UserSocialAuth.objects.filter(provider=backend.name, uid=str(uid)).exclude(user=user)
+    if user is not None and taken.exists():
+        fresh = (response or {}).get("refresh_token") or (response or {}).get("access_token")
+        revoke_grant(backend, fresh, str(uid), user.pk)
+        raise AuthAssociationError(backend, "This account is already in use.")
+
+
+def remember_previous_grant(
+    backend: Any, social: Any = None, *args: Any, **kwargs: Any
+) -> dict[str, Any] | None:
+    """Before the new tokens overwrite a reconnected identity's, keep its old refresh token."""
+    if social is not None:
+        return {"previous_refresh_token": social.extra_data.get("refresh_token")}
+    return None
+
+
+def revoke_previous_grant(
+    backend: Any,
+    social: Any = None,
+    previous_refresh_token: str | None = None,
+    *args: Any,
+    **kwargs: Any,
+) -> None:
+    """Reconnecting replaced the identity's grant: revoke the one it replaced at the tracker."""
+    if social is None or not previous_refresh_token:
+        return
+    if previous_refresh_token != social.extra_data.get("refresh_token"):
+        revoke_grant(backend, previous_refresh_token, social.uid, social.user_id)

@@ -233,8 +233,13 @@ def create_view(request: HtmxHttpRequest, issue_id: int, plugin: Plugin) -> Http
 @login_required
 @require_http_methods(["GET", "POST"])
 def link_view(request: HtmxHttpRequest, issue_id: int, plugin: Plugin) -> HttpResponse:
+    # The comment defaults to the issue's link as Sentry's plugin posts it.
     panel, form, answer = open_action(
-        request, plugin, issue_id, "link", lambda panel: {"comment": panel.issue.absolute_url()}
+        request,
+        plugin,
+        issue_id,
+        "link",
+        lambda panel: {"comment": f"{panel.issue.absolute_url()}?referrer={plugin.slug}_plugin"},
     )
     if answer is not None:
         return answer

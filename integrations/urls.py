@@ -1,14 +1,10 @@
-from django.contrib.auth.decorators import login_required
-from django.urls import path
-from social_django import views as social_views
+from django.urls import URLPattern, URLResolver, path
 
 from integrations import registry, views
 from integrations.plugin_urls import default_urlpatterns
 
-urlpatterns = [
-    # Connecting a tracker links an identity to a logged-in person; anonymous people log in first.
-    path("auth/login/<str:backend>/", login_required(social_views.auth)),
-    path("auth/complete/<str:backend>/", login_required(social_views.complete)),
+urlpatterns: list[URLPattern | URLResolver] = [
+    # Connecting a tracker (auth/login/, auth/complete/): integrations/auth_urls.py.
     path("account/identities/", views.identity_list, name="identities"),
     path("account/identities/disconnect/", views.identity_disconnect, name="identity_disconnect"),
 ]
