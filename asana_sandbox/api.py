@@ -338,6 +338,22 @@ def _assignee(call: Call, value: Any, workspace: Workspace) -> str | None:
     return user.gid
 
 
+def _memberships(call: Call, value: Any) -> dict[str, str]:
+    """Create-only `memberships: [{"project", "section"}]`: {project gid: section gid}."""
+    if value is None:
+        return {}
+    if not isinstance(value, list) or not all(isinstance(m, dict) for m in value):
+        raise Refusal(400, "memberships: Not an array of objects")
+    placed = {}
+    for i, membership in enumerate(value):
+        project = _projects(call, [membership.get("project")])[0]
+        section = call.state.sections.get(str(membership.get("section")))
+        if section is None or section.project != project.gid:
+            raise Refusal(400, f"memberships: [{i}]: section is not in project {project.gid}")
+        placed[project.gid] = section.gid
+    return placed
+
+
 def _projects(call: Call, value: Any) -> list[Project]:
     if isinstance(value, str):  # form-encoded: a comma-separated list
         value = [v for v in value.split(",") if v]
@@ -486,6 +502,8 @@ def create_task(call: Call) -> Response:
     if data.get("parent"):
         raise Refusal(400, "parent: Subtasks are not supported by the Asana sandbox")
     projects = _projects(call, data["projects"]) if data.get("projects") else []
+    placed = _memberships(call, data.get("memberships"))
+    projects += [call.state.projects[p] for p in placed if p not in {x.gid for x in projects}]
     if data.get("workspace"):
         workspace = visible_workspace(call, str(data["workspace"]), in_body=True)
     else:
@@ -517,6 +535,7 @@ def create_task(call: Call) -> Response:
             completed_at=now if completed else None,
             due_on=_due_on(data),
             followers=followers,
+            sections=placed,
         )
     )
     changes.task_created(call.state, task, call.user.gid)

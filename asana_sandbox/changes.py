@@ -98,15 +98,17 @@ def task_created(state: SandboxState, task: Task, actor: str) -> None:
     events = []
     for project_gid in task.projects:
         sections = state.sections_of(project_gid)
-        if sections:
-            task.sections[project_gid] = sections[0].gid
+        # The section the request chose (memberships), else the project's first.
+        chosen = [s for s in sections if s.gid == task.sections.get(project_gid)] or sections
+        if chosen:
+            task.sections[project_gid] = chosen[0].gid
         project = state.projects[project_gid]
         events.append(
             (_event(state, actor, task, "added", parent=project), {task.gid, project.gid})
         )
-        if sections:
-            event = _event(state, actor, task, "added", parent=sections[0])
-            events.append((event, _task_scopes(state, task, sections[0])))
+        if chosen:
+            event = _event(state, actor, task, "added", parent=chosen[0])
+            events.append((event, _task_scopes(state, task, chosen[0])))
     webhooks.emit(state, events)
 
 

@@ -10,9 +10,18 @@ class IntegrationsConfig(AppConfig):
         from social_django.models import UserSocialAuth
 
         from integrations import resolution, token_crypto
-        from tracker.signals import issue_status_changed
+        from integrations.rules import receivers
+        from tracker.signals import (
+            issue_events_added,
+            issue_first_seen,
+            issue_regressed,
+            issue_status_changed,
+        )
 
         signals.post_init.connect(token_crypto.decrypt_on_load, sender=UserSocialAuth)
         signals.pre_save.connect(token_crypto.encrypt_before_save, sender=UserSocialAuth)
         signals.post_save.connect(token_crypto.restore_after_save, sender=UserSocialAuth)
         issue_status_changed.connect(resolution.follow_issue_status)
+        issue_first_seen.connect(receivers.on_first_seen)
+        issue_regressed.connect(receivers.on_regressed)
+        issue_events_added.connect(receivers.on_events_added)

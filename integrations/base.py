@@ -81,6 +81,9 @@ class IssueTrackerPlugin:
     create_form_class: ClassVar[type[forms.Form]]
     link_form_class: ClassVar[type[forms.Form]]
     unlink_form_class: ClassVar[type[forms.Form]]
+    # The tracker's choices of an automation rule's action (e.g. project, assignee), shown on
+    # the rule form; None when tasks need nothing but the project's settings.
+    rule_action_form_class: ClassVar[type[forms.Form] | None] = None
 
     # --- the tracker-specific part, implemented by each plugin -------------------------------
 
@@ -117,6 +120,17 @@ class IssueTrackerPlugin:
     def create_initial(self, issue: Issue, user: Any, options: dict[str, Any]) -> dict[str, Any]:
         """The create form's defaults."""
         return {"title": issue.title}
+
+    def rule_task_data(self, issue: Issue, action: dict[str, Any]) -> dict[str, Any]:
+        """The create data of the task an automation rule creates for `issue`, from the choices
+        saved on the rule (the cleaned rule action form)."""
+        return {**action, "title": issue.title}
+
+    def resolve_rule_action(
+        self, identity: Any, options: dict[str, Any], form: Any, data: dict[str, Any]
+    ) -> None:
+        """Turn the rule action form's typed names into ids in `data`, or raise InvalidInput."""
+        self.resolve_typed_choices(identity, options, form, data)
 
     def resolve_typed_choices(
         self, identity: Any, options: dict[str, Any], form: Any, data: dict[str, Any]

@@ -83,3 +83,7 @@ class PluginConfig(models.Model):
 
     def __str__(self) -> str:
         return f"{self.plugin} settings for {self.project}"
+
+
+# The rules package keeps its models beside its code; they belong to this app.
+from integrations.rules.models import Firing, Rule, TaskClaim  # noqa: E402, F401

@@ -77,7 +77,12 @@ class AsanaClient(AuthApiClient):
             "notes": data.get("description") or "",
             "workspace": gid(workspace),
         }
-        if data.get("project"):
+        if data.get("project") and data.get("section"):
+            # Create-only: the task starts in that section of the project (one call, not two).
+            task["memberships"] = [
+                {"project": gid(data["project"]), "section": gid(data["section"])}
+            ]
+        elif data.get("project"):
             task["projects"] = [gid(data["project"])]
         if data.get("assignee"):
             task["assignee"] = str(data["assignee"])
@@ -117,6 +122,10 @@ class AsanaClient(AuthApiClient):
     # Reference: https://developers.asana.com/reference/getprojectsforworkspace
     def get_projects(self, workspace: str | int) -> dict[str, Any]:
         return self._all_pages(f"/workspaces/{gid(workspace)}/projects", {"archived": "false"})
+
+    # Reference: https://developers.asana.com/reference/getsectionsforproject
+    def get_sections(self, project: str | int) -> dict[str, Any]:
+        return self._all_pages(f"/projects/{gid(project)}/sections", {})
 
     # Reference: https://developers.asana.com/reference/getuser
     def get_me(self) -> dict[str, Any]:

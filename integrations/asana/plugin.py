@@ -12,6 +12,7 @@ from integrations.asana import views
 from integrations.asana.client import AsanaClient
 from integrations.asana.forms import CreateTaskForm, LinkTaskForm, UnlinkTaskForm
 from integrations.asana.gids import parse_task_reference
+from integrations.asana.rule_action import RuleActionForm
 from integrations.base import IssueTrackerPlugin, RemoteTask
 from integrations.exceptions import ApiError, InvalidInput
 from tracker.models import Issue
@@ -39,6 +40,7 @@ class AsanaPlugin(IssueTrackerPlugin):
     create_form_class = CreateTaskForm
     link_form_class = LinkTaskForm
     unlink_form_class = UnlinkTaskForm
+    rule_action_form_class = RuleActionForm
 
     def settings_url(self, project_id: int) -> str:
         return reverse("plugin_asana_settings", args=[project_id])
@@ -107,6 +109,26 @@ class AsanaPlugin(IssueTrackerPlugin):
                     else f"“{label}” matches several Asana {what}s; pick one from the list."
                 )
             data[name], data[f"{name}_label"] = chosen[0]["id"], chosen[0]["text"]
+
+    def rule_task_data(self, issue: Issue, action: dict[str, Any]) -> dict[str, Any]:
+        data = {"title": issue.title, "description": default_notes(issue)}
+        return data | {name: action.get(name, "") for name in ("project", "section", "assignee")}
+
+    def resolve_rule_action(
+        self, identity: UserSocialAuth, options: dict[str, Any], form: Any, data: dict[str, Any]
+    ) -> None:
+        """Project and assignee as the create form resolves them; the section by its name."""
+        self.resolve_typed_choices(identity, options, form, data)
+        label = form.resolved_label("section")
+        data["section"], data["section_label"] = "", label
+        if not label:
+            return
+        answer = self.get_client(identity).get_sections(data["project"])
+        found = [s for s in answer["data"] if str(s.get("name", "")).lower() == label.lower()]
+        if not found:
+            names = ", ".join(f"“{s.get('name')}”" for s in answer["data"]) or "none"
+            raise InvalidInput(f"The project has no section “{label}”. Its sections: {names}.")
+        data["section"], data["section_label"] = str(found[0]["gid"]), found[0].get("name", label)
 
     def get_client(self, identity: UserSocialAuth) -> AsanaClient:
         return AsanaClient(auth=identity)

@@ -113,6 +113,37 @@ EXPECTED = {
         "outsider": 404,
         "anonymous": "login",
     },
+    # Automation rules: owners only. No rule exists in this world, so an owner's edit is a 404.
+    "projects/<int:project_id>/rules/": {
+        "owner": 200,
+        "member": 403,
+        "outsider": 404,
+        "anonymous": "login",
+    },
+    "projects/<int:project_id>/rules/new/": {
+        "owner": 200,
+        "member": 403,
+        "outsider": 404,
+        "anonymous": "login",
+    },
+    "projects/<int:project_id>/rules/<int:rule_id>/": {
+        "owner": 404,
+        "member": 403,
+        "outsider": 404,
+        "anonymous": "login",
+    },
+    "projects/<int:project_id>/rules/<int:rule_id>/delete/": {
+        "owner": 405,
+        "member": 405,
+        "outsider": 405,
+        "anonymous": "login",
+    },
+    "projects/<int:project_id>/rules/<int:rule_id>/toggle/": {
+        "owner": 405,
+        "member": 405,
+        "outsider": 405,
+        "anonymous": "login",
+    },
 }
 
 EXPECTED |= ACCOUNT_AND_AUTH
@@ -164,6 +195,7 @@ PLACEHOLDERS = {
     "<path:content_type_id>": "1",
     "<path:object_id>": "1",
     "<id>": "1",
+    "<int:rule_id>": "1",
 }
 
 
