@@ -15,10 +15,11 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from social_django.models import UserSocialAuth
 
-from integrations import identities, registry
+from integrations import identities
 from integrations.base import IssueTrackerPlugin
 from integrations.exceptions import ApiError, ApiRateLimited, ApiUnauthorized, ApiUnavailable
 from integrations.models import ExternalIssue
+from integrations.resolution import plugin_for
 from integrations.rules import limits
 from integrations.rules.models import Firing, Rule, TaskClaim
 from tracker.links import http_url
@@ -40,10 +41,6 @@ class Later:
     seconds: float
     # Whether the wait follows a failure (5xx, timeout), which counts towards giving up.
     failed: bool = False
-
-
-def plugin_for(slug: str) -> IssueTrackerPlugin | None:
-    return next((plugin for plugin in registry.plugins() if plugin.slug == slug), None)
 
 
 # --- choosing the rules that fire -------------------------------------------------------------

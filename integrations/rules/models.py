@@ -108,3 +108,30 @@ class TaskClaim(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} claim on {self.issue_id}"
+
+
+class ResolutionSync(models.Model):
+    """The latest resolution sync of an issue's tasks at one tracker, as the issue page shows
+    it: pending while the worker runs it, then done or failed (with the reason)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Updating"
+        DONE = "done", "Updated"
+        FAILED = "failed", "Failed"
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="resolution_syncs")
+    provider = models.CharField(max_length=30)
+    # What the tasks should become: completed (the issue was resolved) or open again.
+    completed = models.BooleanField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    message = models.CharField(max_length=1000, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    date_updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "provider"], name="unique_resolution_sync")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} sync of {self.issue_id}: {self.state}"

@@ -10,8 +10,9 @@ from integrations import identities
 from integrations.base import IssueTrackerPlugin
 from integrations.exceptions import ApiError, ApiRateLimited, ApiUnavailable
 from integrations.models import ExternalIssue
+from integrations.resolution import plugin_for
 from integrations.rules import limits, settings
-from integrations.rules.engine import BACKOFF_SECONDS, Later, note, plugin_for
+from integrations.rules.engine import BACKOFF_SECONDS, Later, note
 from integrations.rules.models import Rule
 
 # A comment is remembered this long, so a redelivered task does not post it twice.

@@ -67,3 +67,15 @@ def notify_task(self: Any, mapping_id: int, regression: str, failures: int = 0) 
         return regressions.notify(mapping, regression, failures) if mapping else None
 
     run(self, step, failures)
+
+
+@shared_task(acks_late=True, ignore_result=True)  # type: ignore[untyped-decorator]
+def sync_resolution(sync_id: int) -> None:
+    from integrations import resolution
+    from integrations.rules.models import ResolutionSync
+
+    sync = (
+        ResolutionSync.objects.select_related("issue__project", "user").filter(pk=sync_id).first()
+    )
+    if sync is not None and sync.state == ResolutionSync.State.PENDING:
+        resolution.run(sync)

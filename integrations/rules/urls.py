@@ -1,6 +1,6 @@
 from django.urls import URLPattern, path
 
-from integrations.rules import views
+from integrations.rules import sync_views, views
 
 urlpatterns: list[URLPattern] = [
     path("projects/<int:project_id>/rules/", views.rule_list, name="rule_list"),
@@ -15,5 +15,11 @@ urlpatterns: list[URLPattern] = [
         "projects/<int:project_id>/rules/<int:rule_id>/toggle/",
         views.rule_toggle,
         name="rule_toggle",
+    ),
+    path("issues/<int:issue_id>/resolution-sync/", sync_views.sync_status, name="resolution_sync"),
+    path(
+        "issues/<int:issue_id>/resolution-sync/retry/",
+        sync_views.sync_retry,
+        name="resolution_sync_retry",
     ),
 ]

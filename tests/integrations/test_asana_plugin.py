@@ -488,19 +488,7 @@ def test_typed_default_that_matches_nothing_is_explained(ready, project):
 # --- resolution follows to Asana (opt-in per project) --------------------------------------------
 
 
-def test_resolving_completes_linked_tasks_and_reopening_reopens_them(
-    ready, issue, configured, sandbox
-):
-    configured.options["sync_resolution"] = True
-    configured.save()
-    ready.post(url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""})
-    ready.post(reverse("issue_set_status", args=[issue.pk]), {"status": "resolved"})
-    assert sandbox.state.tasks[EXISTING_TASK].completed is True
-    assert ExternalIssue.objects.get(issue=issue).completed is True
-    [put] = received(sandbox, "PUT", f"/api/1.0/tasks/{EXISTING_TASK}")
-    assert put["body"] == {"data": {"completed": True}}
-    ready.post(reverse("issue_set_status", args=[issue.pk]), {"status": "unresolved"})
-    assert sandbox.state.tasks[EXISTING_TASK].completed is False
+# Resolution sync runs on the worker now: tests/rules/test_resolution.py.
 
 
 def test_resolution_is_not_followed_unless_the_project_asks(ready, issue, sandbox):
@@ -508,24 +496,6 @@ def test_resolution_is_not_followed_unless_the_project_asks(ready, issue, sandbo
     ready.post(reverse("issue_set_status", args=[issue.pk]), {"status": "resolved"})
     assert sandbox.state.tasks[EXISTING_TASK].completed is False
     assert received(sandbox, "PUT", f"/api/1.0/tasks/{EXISTING_TASK}") == []
-
-
-def test_asana_refusing_the_completion_is_a_warning_and_the_issue_is_resolved(
-    ready, issue, configured, sandbox
-):
-    configured.options["sync_resolution"] = True
-    configured.save()
-    ready.post(url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""})
-    fault(sandbox, path=f"/api/1.0/tasks/{EXISTING_TASK}", method="PUT", status=500)
-    response = ready.post(
-        reverse("issue_set_status", args=[issue.pk]), {"status": "resolved"}, headers=HTMX
-    )
-    content = response.content.decode()
-    assert response.status_code == 200
-    assert "Asana did not update “Fix N+1 query" in content and "message-warning" in content
-    issue.refresh_from_db()
-    assert issue.status == "resolved"
-    assert ExternalIssue.objects.get(issue=issue).completed is False
 
 
 def test_the_settings_page_saves_the_resolution_option(ready, project, configured):

@@ -144,6 +144,19 @@ EXPECTED = {
         "outsider": 405,
         "anonymous": "login",
     },
+    # The resolution sync line: a fragment for htmx (plain browsers go to the issue).
+    "issues/<int:issue_id>/resolution-sync/": {
+        "owner": 302,
+        "member": 302,
+        "outsider": 404,
+        "anonymous": "login",
+    },
+    "issues/<int:issue_id>/resolution-sync/retry/": {
+        "owner": 405,
+        "member": 405,
+        "outsider": 405,
+        "anonymous": "login",
+    },
 }
 
 EXPECTED |= ACCOUNT_AND_AUTH
