@@ -86,4 +86,10 @@ class PluginConfig(models.Model):
 
 
 # The rules package keeps its models beside its code; they belong to this app.
-from integrations.rules.models import Firing, ResolutionSync, Rule, TaskClaim  # noqa: E402, F401
+from integrations.rules.models import (  # noqa: E402, F401
+    BulkRun,
+    Firing,
+    ResolutionSync,
+    Rule,
+    TaskClaim,
+)

@@ -135,3 +135,25 @@ class ResolutionSync(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} sync of {self.issue_id}: {self.state}"
+
+
+class BulkRun(models.Model):
+    """A person's "create tasks for these issues" from the issue list, run on the worker."""
+
+    class State(models.TextChoices):
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
+    provider = models.CharField(max_length=30)
+    issue_ids = models.JSONField(default=list)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.RUNNING)
+    # One entry per issue done: {"issue", "short_id", "title", "outcome", "detail", "url"}.
+    results = models.JSONField(default=list, blank=True)
+    date_added = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.provider} bulk create {self.pk} by {self.user_id}"
+
+    def count(self, outcome: str) -> int:
+        return sum(1 for result in self.results if result["outcome"] == outcome)

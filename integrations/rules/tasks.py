@@ -79,3 +79,13 @@ def sync_resolution(sync_id: int) -> None:
     )
     if sync is not None and sync.state == ResolutionSync.State.PENDING:
         resolution.run(sync)
+
+
+@shared_task(acks_late=True, ignore_result=True)  # type: ignore[untyped-decorator]
+def bulk_create(run_id: int) -> None:
+    from integrations import bulk
+    from integrations.rules.models import BulkRun
+
+    run = BulkRun.objects.select_related("user").filter(pk=run_id).first()
+    if run is not None and run.state == BulkRun.State.RUNNING:
+        bulk.run_bulk(run)

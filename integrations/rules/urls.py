@@ -1,5 +1,6 @@
 from django.urls import URLPattern, path
 
+from integrations import bulk
 from integrations.rules import sync_views, views
 
 urlpatterns: list[URLPattern] = [
@@ -16,6 +17,8 @@ urlpatterns: list[URLPattern] = [
         views.rule_toggle,
         name="rule_toggle",
     ),
+    path("issues/bulk/<slug:slug>/", bulk.bulk_create, name="bulk_create"),
+    path("issues/bulk/runs/<int:run_id>/", bulk.bulk_run, name="bulk_run"),
     path("issues/<int:issue_id>/resolution-sync/", sync_views.sync_status, name="resolution_sync"),
     path(
         "issues/<int:issue_id>/resolution-sync/retry/",

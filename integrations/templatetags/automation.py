@@ -30,3 +30,9 @@ def paused_rules(project: Project) -> dict[str, Any]:
     """The project's paused rules and why: for the project page."""
     rules = Rule.objects.filter(project=project, enabled=True).exclude(paused_reason="")
     return {"project": project, "rules": list(rules)}
+
+
+@register.inclusion_tag("integrations/bulk_actions.html", takes_context=True)
+def bulk_actions(context: dict[str, Any]) -> dict[str, Any]:
+    """The issue list's bulk buttons: one "Create <tracker> tasks" per plugin."""
+    return {"plugins": registry.plugins(), "csrf_token": context.get("csrf_token")}

@@ -157,6 +157,19 @@ EXPECTED = {
         "outsider": 405,
         "anonymous": "login",
     },
+    # Bulk create: a POST from the issue list, and the results page of the person's own run.
+    "issues/bulk/<slug:slug>/": {
+        "owner": 405,
+        "member": 405,
+        "outsider": 405,
+        "anonymous": "login",
+    },
+    "issues/bulk/runs/<int:run_id>/": {
+        "owner": 404,
+        "member": 404,
+        "outsider": 404,
+        "anonymous": "login",
+    },
 }
 
 EXPECTED |= ACCOUNT_AND_AUTH
@@ -209,6 +222,8 @@ PLACEHOLDERS = {
     "<path:object_id>": "1",
     "<id>": "1",
     "<int:rule_id>": "1",
+    "<int:run_id>": "1",
+    "<slug:slug>": "asana",
 }
 
 

@@ -1,0 +1,135 @@
+"""Bulk create from the issue list: a task at a tracker for each selected issue, on the worker,
+with the project's settings and defaults; issues already linked are skipped. A results page
+shows progress (htmx polling) and the summary; without JavaScript, reloading it does."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from config.http import HtmxHttpRequest
+from integrations import identities
+from integrations.base import IssueTrackerPlugin
+from integrations.exceptions import ApiError, ApiRateLimited
+from integrations.models import ExternalIssue
+from integrations.resolution import plugin_for
+from integrations.rules import limits
+from integrations.rules.models import BulkRun
+from tracker.links import http_url
+from tracker.models import Issue
+
+MAX_ISSUES = 500
+# A 429 is waited out in place this many times per issue before the issue counts as failed.
+MAX_RATE_LIMITED = 10
+TEMPLATE = "integrations/bulk.html"
+
+
+@login_required
+@require_POST
+def bulk_create(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    plugin = plugin_for(slug)
+    if plugin is None:
+        return redirect("issue_list")
+    ids = [int(value) for value in request.POST.getlist("issue") if value.isdigit()][:MAX_ISSUES]
+    issues = list(
+        Issue.objects.for_user(request.user).filter(pk__in=ids).values_list("pk", flat=True)
+    )
+    if not issues:
+        messages.error(request, f"Select the issues to create {plugin.title} tasks for.")
+        return redirect("issue_list")
+    identity = plugin.get_identity(request.user)
+    if identity is None or identities.needs_reconnect(identity):
+        messages.error(request, plugin.error_auth_not_configured)
+        return redirect("issue_list")
+    run = BulkRun.objects.create(
+        user=request.user,  # type: ignore[misc]  # login_required: a User
+        provider=plugin.slug,
+        issue_ids=sorted(issues),
+    )
+    from integrations.rules import tasks
+
+    transaction.on_commit(lambda: tasks.bulk_create.delay(run.pk))
+    return redirect("bulk_run", run.pk)
+
+
+@login_required
+@require_GET
+def bulk_run(request: HtmxHttpRequest, run_id: int) -> HttpResponse:
+    run = get_object_or_404(BulkRun, pk=run_id, user=request.user)
+    plugin = plugin_for(run.provider)
+    context = {
+        "run": run,
+        "title": plugin.title if plugin else run.provider,
+        **{outcome: run.count(outcome) for outcome in ("created", "skipped", "failed")},
+    }
+    if request.htmx:
+        return render(request, f"{TEMPLATE}#progress", context)
+    return render(request, TEMPLATE, context)
+
+
+def run_bulk(run: BulkRun) -> None:
+    """On the worker: one task per issue, the outcome recorded as each one ends."""
+    plugin = plugin_for(run.provider)
+    identity = plugin.get_identity(run.user) if plugin else None
+    done = {result["issue"] for result in run.results}  # a redelivered run resumes
+    issues = Issue.objects.filter(pk__in=run.issue_ids).select_related("project").order_by("pk")
+    for issue in issues:
+        if issue.pk in done:
+            continue
+        if plugin is None or identity is None or identities.needs_reconnect(identity):
+            outcome = ("failed", "Your identity at the tracker is not connected any more.", "")
+        else:
+            outcome = create_one(plugin, identity, run, issue)
+        run.results.append(
+            {
+                "issue": issue.pk,
+                "short_id": issue.short_id,
+                "title": issue.title[:200],
+                "outcome": outcome[0],
+                "detail": outcome[1],
+                "url": outcome[2],
+            }
+        )
+        run.save(update_fields=["results"])
+    run.state = BulkRun.State.DONE
+    run.save(update_fields=["state"])
+
+
+def create_one(
+    plugin: IssueTrackerPlugin, identity: Any, run: BulkRun, issue: Issue
+) -> tuple[str, str, str]:
+    """(outcome, detail, task url) for one issue."""
+    if ExternalIssue.objects.filter(issue=issue, provider=plugin.slug).exists():
+        return "skipped", "Already linked to a task.", ""
+    options = plugin.get_options(issue.project)
+    if not plugin.is_configured(options):
+        return "failed", f"{plugin.title} is not set up for {issue.project.name}.", ""
+    data = plugin.rule_task_data(issue, options)
+    for _ in range(MAX_RATE_LIMITED):
+        wait = limits.take_call(identity)
+        if wait:
+            time.sleep(wait)
+            continue
+        try:
+            mapping, _ = plugin.create(
+                issue=issue,
+                user=run.user,
+                identity=identity,
+                options=options,
+                data=data,
+                idempotency_key=f"bulk-{run.pk}",
+            )
+        except ApiRateLimited as exc:
+            time.sleep(min(exc.retry_after or 1, 60))
+            continue
+        except ApiError as exc:
+            return "failed", plugin.message_from_error(exc), ""
+        return "created", mapping.title, http_url(mapping.url)
+    return "failed", f"{plugin.title} kept asking to slow down; try this one again later.", ""
