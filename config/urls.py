@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("ingest.urls")),
     path("accounts/", include("tracker.account_urls")),
     # Before social_django's own routes: Tasklink's wrappers require a logged-in person.
     path("", include("integrations.urls")),

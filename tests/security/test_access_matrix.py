@@ -14,7 +14,8 @@ from integrations.models import PluginConfig
 pytestmark = pytest.mark.django_db
 
 # Routes that belong to Django, social-auth or the accounts pages: covered by their own tests.
-NOT_OBJECT_ROUTES = ("admin/", "accounts/", "auth/")
+# api/ is the SDKs' ingestion, keyed by a DSN and never by a session: tests/ingest/.
+NOT_OBJECT_ROUTES = ("admin/", "accounts/", "auth/", "api/")
 
 # status for GET by role; "login" = redirect to the login page.
 EXPECTED = {
