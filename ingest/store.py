@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -134,12 +135,21 @@ def _one_by_one(rows: list[PendingEvent]) -> tuple[Outcome, list[int]]:
     return total, done
 
 
+# The only ways valid UTF-8 JSON text yields a NUL or a lone surrogate: escapes. Most events
+# have neither and skip the walk through `clean`.
+SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|d[89a-f])", re.IGNORECASE)
+
+
 def _incoming(row: PendingEvent) -> Incoming:
-    return Incoming(row.project_id, row.event_id, json.loads(row.payload), row.received)
+    payload = json.loads(row.payload)
+    if SUSPECT_ESCAPE.search(row.payload):
+        payload = clean(payload)
+    return Incoming(row.project_id, row.event_id, payload, row.received)
 
 
 def store(incoming) -> Outcome:
-    """Store events (in the caller's transaction) and say what happened to their issues."""
+    """Store events (in the caller's transaction) and say what happened to their issues.
+    Payloads must be `clean` (the spool's are, see _incoming)."""
     outcome = Outcome()
     fresh: dict[str, Incoming] = {}
     for item in incoming:
@@ -151,7 +161,7 @@ def store(incoming) -> Outcome:
     for event_id, item in fresh.items():
         if event_id in already:
             continue
-        data = normalize(clean(item.payload), item.received)
+        data = normalize(item.payload, item.received)
         key = (item.project_id, grouping.grouping_hash(data))
         prepared.append((key, item, data))
     if not prepared:
@@ -176,7 +186,7 @@ def store(incoming) -> Outcome:
             hashed = user_hash(data["data"]["user"])
             if hashed:
                 users.append(IssueUser(issue_id=issue_id, hash=hashed))
-    Event.objects.bulk_create(events)
+    _insert_events(events)
     IssueUser.objects.bulk_create(users, ignore_conflicts=True)
     _add_tags(tag_counts)
     user_counts = dict(
@@ -191,6 +201,11 @@ def store(incoming) -> Outcome:
         _update_issue(issue, items, user_counts.get(issue_id, 0), first_event[issue_id], outcome)
         outcome.added[issue_id] = (issue, len(items))
     outcome.first_seen = [(issues[i.pk], first_event[i.pk]) for i, _ in outcome.first_seen]
+    # Receivers get saved events (with their pk): only those the signals name are read back.
+    named = {e.event_id for _, e in outcome.first_seen + outcome.regressed}
+    saved = Event.objects.in_bulk(named, field_name="event_id")
+    outcome.first_seen = [(i, saved[e.event_id]) for i, e in outcome.first_seen]
+    outcome.regressed = [(i, saved[e.event_id]) for i, e in outcome.regressed]
     outcome.stored = len(events)
     return outcome
 
@@ -277,6 +292,37 @@ def _update_issue(issue: Issue, items, user_count: int, first: Event, outcome: O
         )
         outcome.regressed.append((issue, first))
     issue.save(update_fields=fields)
+
+
+EVENT_COLUMNS = [
+    "issue_id", "event_id", "timestamp", "received", "message", "exception_type",
+    "exception_value", "frames", "tags", "request", "level", "platform", "release",
+    "environment", "data",
+]  # fmt: skip
+JSON_COLUMNS = {"frames", "tags", "request", "data"}
+DATE_COLUMNS = {"timestamp", "received"}
+
+
+def _insert_events(events: list[Event]) -> None:
+    """One pipelined executemany. (bulk_create on PostgreSQL sends UNNEST arrays, and psycopg
+    escapes every quote of every JSON document for the array literal: 40% of a batch.)"""
+    ops = connection.ops
+
+    def value(event: Event, column: str):
+        raw = getattr(event, column)
+        if column in JSON_COLUMNS:
+            return ops.adapt_json_value(raw, None)
+        if column in DATE_COLUMNS:
+            return ops.adapt_datetimefield_value(raw)
+        return raw
+
+    table = Event._meta.db_table
+    sql = (
+        f"INSERT INTO {table} ({', '.join(EVENT_COLUMNS)}) "
+        f"VALUES ({', '.join(['%s'] * len(EVENT_COLUMNS))})"
+    )
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, [[value(e, c) for c in EVENT_COLUMNS] for e in events])
 
 
 def _add_tags(counts: Counter[tuple[int, str, str]]) -> None:

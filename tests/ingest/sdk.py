@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import threading
+import time
 
 import sentry_sdk
 
@@ -23,4 +25,13 @@ def sdk_scope(dsn: str, compression: str = "gzip", **options):
         scope.set_client(client)
         yield scope
     client.flush(timeout=10)
+    transport = client.transport
     client.close(timeout=10)
+    transport._pool.clear()  # the SDK keeps its keep-alive connections open past close()
+    # The live server serves the SDK's keep-alive connection in a thread of its own; let it see
+    # the close before the test ends, or it closes the test's shared database connection late.
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and any(
+        "process_request_thread" in thread.name for thread in threading.enumerate()
+    ):
+        time.sleep(0.01)
