@@ -7,6 +7,7 @@ Reference: https://develop.sentry.dev/sdk/data-model/event-payloads/
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +18,7 @@ LEVELS = {"fatal", "error", "warning", "info", "debug"}
 LEVEL_ALIASES = {"critical": "fatal", "warn": "warning", "log": "info"}
 FRAME_TEXT = ("filename", "abs_path", "module", "function", "context_line")
 MAX_TEXT = 8192
+PLACEHOLDER = re.compile(r"%s")
 
 
 def text(value: Any, limit: int = MAX_TEXT) -> str:
@@ -96,8 +98,25 @@ def exception(raw: dict) -> dict:
 def logentry(event: dict) -> dict:
     entry = mapping(event.get("logentry")) or mapping(event.get("sentry.interfaces.Message"))
     message = text(entry.get("message"))
-    formatted = text(entry.get("formatted")) or text(event.get("message")) or message
-    return {"message": message, "formatted": formatted, "params": entry.get("params")}
+    params = entry.get("params")
+    formatted = (
+        text(entry.get("formatted"))
+        or text(event.get("message"))
+        or _format(message, params)
+        or message
+    )
+    return {"message": message, "formatted": formatted, "params": params}
+
+
+def _format(template: str, params: Any) -> str:
+    """`%s` placeholders filled from a list of parameters, as Relay formats a logentry. Only
+    `%s`: a template such as `%999999999d` from an SDK must not allocate what it asks."""
+    if not isinstance(params, list) or not params or "%s" not in template:
+        return ""
+    values = iter(params)
+    return PLACEHOLDER.sub(lambda match: text(next(values, match.group()), 1024), template)[
+        :MAX_TEXT
+    ]
 
 
 def tags(event: dict) -> dict[str, str]:

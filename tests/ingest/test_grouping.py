@@ -168,3 +168,8 @@ def test_ignored_issue_stays_ignored(project):
     ingest(project, exception_event())
     issue.refresh_from_db()
     assert issue.status == Issue.Status.IGNORED and issue.event_count == 2
+
+
+def test_logentry_without_formatted_is_formatted_from_its_parameters(project):
+    (issue,) = ingest(project, event(logentry={"message": "took %ss on %s", "params": [14.2]}))
+    assert issue.title == "took 14.2s on %s"
