@@ -147,6 +147,16 @@ def send(url: str, headers: dict, bodies: list[bytes], latencies: list[float], s
         statuses.append(response.status_code)
 
 
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process and its children (gunicorn's and Celery's workers)."""
+    total = 0.0
+    root = psutil.Process(pid)
+    for process in [root, *root.children(recursive=True)]:
+        times = process.cpu_times()
+        total += times.user + times.system
+    return total
+
+
 def stored() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT COUNT(*) FROM tracker_event")
@@ -189,6 +199,11 @@ def main() -> None:
             threading.Thread(target=send, args=(url, headers, share, latencies, statuses))
             for share in shares
         ]
+        cpu_before = {
+            name: cpu_seconds(pid)
+            for name, pid in (("gunicorn", server.pid), ("worker", worker.pid))
+        }
+        client_before = psutil.Process().cpu_times()
         started = time.perf_counter()
         for thread in threads:
             thread.start()
@@ -197,6 +212,14 @@ def main() -> None:
         sent = time.perf_counter() - started
         wait_until(lambda: stored() >= EVENTS, 300)
         elapsed = time.perf_counter() - started
+        client_after = psutil.Process().cpu_times()
+        cpu = {
+            name: cpu_seconds(pid) - cpu_before[name]
+            for name, pid in (("gunicorn", server.pid), ("worker", worker.pid))
+        }
+        cpu["clients"] = (client_after.user + client_after.system) - (
+            client_before.user + client_before.system
+        )
         rss = sum(
             p.memory_info().rss
             for p in [
@@ -227,6 +250,11 @@ def main() -> None:
             ("endpoint p50", f"{p50:.1f} ms", "", ""),
             ("endpoint p99", f"{p99:.1f} ms", f"< {TARGET_P99_MS} ms", mark(p99 < TARGET_P99_MS)),
             ("worker RSS (all processes)", f"{rss / 2**20:.0f} MiB", "", ""),
+            *(
+                (f"CPU per event: {name}", f"{seconds / EVENTS * 1000:.2f} ms", "", "")
+                for name, seconds in cpu.items()
+            ),
+            ("load average (1 min) at the end", f"{os.getloadavg()[0]:.1f}", "", ""),
         ],
     )  # fmt: skip
     record("ingestion end to end >= 300 events/s", f"{rate:.0f}/s", rate >= TARGET_RATE)
