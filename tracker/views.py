@@ -52,7 +52,9 @@ def issue_list(request: HtmxHttpRequest) -> HttpResponse:
         "projects": projects,
         "querystring": querystring.urlencode(),
     }
-    template = "tracker/issue_list.html#results" if request.htmx else "tracker/issue_list.html"
+    # htmx's history restore asks for the whole page, never the fragment.
+    fragment = request.htmx and not request.htmx.history_restore_request
+    template = "tracker/issue_list.html#results" if fragment else "tracker/issue_list.html"
     return render(request, template, context)
 
 
