@@ -11,9 +11,9 @@ pytestmark = pytest.mark.django_db
 
 
 def test_seed_demo_sends_its_events_through_ingestion_once():
-    call_command("seed_demo")
+    call_command("seed_demo", force=True)
     counts = dict(Issue.objects.values_list("title", "event_count"))
-    call_command("seed_demo")
+    call_command("seed_demo", force=True)
     assert dict(Issue.objects.values_list("title", "event_count")) == counts
     assert Event.objects.count() == sum(counts.values())
     issue = Issue.objects.get(title="ZeroDivisionError: division by zero")
