@@ -40,7 +40,8 @@ def test_worker_killed_mid_stream_loses_and_duplicates_nothing(
     redis_url = redis_url_or_skip()
     queue = f"ingest-kill-{uuid.uuid4().hex[:8]}"
     # The live server's process publishes to the real broker, as gunicorn would.
-    producer = Celery("kill-test", broker=redis_url)
+    # Not the current app: shared tasks elsewhere in the suite keep the project's (eager) app.
+    producer = Celery("kill-test", broker=redis_url, set_as_current=False)
     monkeypatch.setattr(
         tasks.drain_pending,
         "apply_async",

@@ -81,9 +81,7 @@ class Worker:
 
 def wait_for(condition, timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
-    started = time.monotonic()
     while not condition():
         if time.monotonic() > deadline:
             raise AssertionError(f"timed out after {timeout}s waiting for {what}")
         time.sleep(0.2)
-    print(f"waited {time.monotonic() - started:.1f}s for {what}")  # noqa: T201
