@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import json
 import uuid
 from dataclasses import dataclass
@@ -124,53 +125,56 @@ def insert_pending(project_id: int, accepted: list[Accepted]) -> None:
         )
 
 
-@csrf_exempt
-def envelope_endpoint(request: HttpRequest, project_id: int) -> HttpResponse:
-    if request.method == "OPTIONS":
-        return cors(HttpResponse(), request)
-    if request.method != "POST":
-        return refuse(request, Refused(405, "POST envelopes here"))
-    try:
-        public_key = key_from_request(request)
-        key = project_key(public_key, project_id) if public_key else None
-        parsed = envelope.parse(read_body(request))
-        if key is None:
-            key = project_key(key_from_dsn(parsed.headers.get("dsn")), project_id)
-        accepted = [
-            parse_event(item.payload, parsed.headers.get("event_id"))
-            for item in parsed.items
-            if item.type == EVENT_ITEM
-        ]
-        spool(key, accepted)
-    except envelope.MalformedEnvelope as error:
-        return refuse(request, Refused(400, str(error)))
-    except Refused as refused:
-        return refuse(request, refused)
+def sdk_endpoint(view):
+    """What both endpoints share: no session or CSRF, CORS, POST only, refusals as answers."""
+
+    @csrf_exempt
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, project_id: int) -> HttpResponse:
+        if request.method == "OPTIONS":
+            return cors(HttpResponse(), request)
+        if request.method != "POST":
+            return refuse(request, Refused(405, "POST events here"))
+        try:
+            answer = view(request, project_id)
+        except envelope.MalformedEnvelope as error:
+            return refuse(request, Refused(400, str(error)))
+        except Refused as refused:
+            return refuse(request, refused)
+        return cors(JsonResponse(answer), request)
+
+    return wrapper
+
+
+@sdk_endpoint
+def envelope_endpoint(request: HttpRequest, project_id: int) -> dict:
+    public_key = key_from_request(request)
+    key = project_key(public_key, project_id) if public_key else None
+    parsed = envelope.parse(read_body(request))
+    if key is None:
+        key = project_key(key_from_dsn(parsed.headers.get("dsn")), project_id)
+    accepted = [
+        parse_event(item.payload, parsed.headers.get("event_id"))
+        for item in parsed.items
+        if item.type == EVENT_ITEM
+    ]
+    spool(key, accepted)
     if accepted:
-        answer = {"id": accepted[0].event_id}
-    else:
-        header_id = parsed.headers.get("event_id")
-        answer = {"id": header_id} if isinstance(header_id, str) else {}
-    return cors(JsonResponse(answer), request)
+        return {"id": accepted[0].event_id}
+    header_id = parsed.headers.get("event_id")
+    return {"id": header_id} if isinstance(header_id, str) else {}
 
 
-@csrf_exempt
-def store_endpoint(request: HttpRequest, project_id: int) -> HttpResponse:
+@sdk_endpoint
+def store_endpoint(request: HttpRequest, project_id: int) -> dict:
     """The legacy endpoint: the body is one event."""
-    if request.method == "OPTIONS":
-        return cors(HttpResponse(), request)
-    if request.method != "POST":
-        return refuse(request, Refused(405, "POST events here"))
-    try:
-        key = project_key(key_from_request(request), project_id)
-        body = read_body(request)
-        if body.lstrip()[:1] not in (b"{", b"["):
-            body = _legacy_base64(body)
-        accepted = parse_event(body)
-        spool(key, [accepted])
-    except Refused as refused:
-        return refuse(request, refused)
-    return cors(JsonResponse({"id": accepted.event_id}), request)
+    key = project_key(key_from_request(request), project_id)
+    body = read_body(request)
+    if body.lstrip()[:1] not in (b"{", b"["):
+        body = _legacy_base64(body)
+    accepted = parse_event(body)
+    spool(key, [accepted])
+    return {"id": accepted.event_id}
 
 
 def _legacy_base64(body: bytes) -> bytes:
