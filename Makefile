@@ -23,7 +23,8 @@ demo: $(VENV)/.installed-runtime
 	@worker=; \
 	if [ -n "$$REDIS_URL" ]; then \
 	  echo "Celery worker (with beat) on $$REDIS_URL"; \
-	  $(DEMO_ENV) $(VENV)/bin/celery -A config worker --beat --loglevel=info & worker=$$!; \
+	  $(DEMO_ENV) $(VENV)/bin/celery -A config worker --beat --loglevel=info \
+	    --schedule="$${TMPDIR:-/tmp}/tasklink-celerybeat-schedule" & worker=$$!; \
 	fi; \
 	trap 'test -z "$$worker" || kill $$worker 2>/dev/null; wait' EXIT; \
 	$(DEMO_ENV) SANDBOX_PORT=$(SANDBOX_PORT) APP_PORT=$(APP_PORT) $(PY) scripts/demo.py
