@@ -14,9 +14,9 @@ from django.db.models import Sum
 
 from ingest import tasks
 from ingest.models import PendingEvent
-from tests.conftest import require_postgresql
 from tests.ingest.helpers import auth_header, event_envelope, exception_event
 from tests.ingest.worker import Worker, redis_url_or_skip, wait_for
+from tests.support import require_postgresql
 from tracker.models import Event, Issue
 
 pytestmark = pytest.mark.django_db(transaction=True)
