@@ -11,6 +11,7 @@ from django_htmx.middleware import HtmxDetails
 
 from integrations.models import ExternalIssue
 from integrations.registry import PLUGINS
+from tracker import onboarding
 from tracker.access import get_issue_for_user
 from tracker.forms import IssueFilterForm, IssueStatusForm
 from tracker.models import Activity, Issue, Project
@@ -52,8 +53,10 @@ def issue_list(request: HtmxHttpRequest) -> HttpResponse:
         "projects": projects,
         "querystring": querystring.urlencode(),
     }
-    template = "tracker/issue_list.html#results" if request.htmx else "tracker/issue_list.html"
-    return render(request, template, context)
+    if request.htmx:
+        return render(request, "tracker/issue_list.html#results", context)
+    context["checklist"] = onboarding.checklist_for(request)
+    return render(request, "tracker/issue_list.html", context)
 
 
 @login_required
