@@ -3,18 +3,18 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.db.models import Exists, OuterRef, Q, Subquery
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_htmx.middleware import HtmxDetails
 
 from integrations.models import ExternalIssue
 from integrations.registry import PLUGINS
-from tracker import onboarding
+from tracker import event_display, onboarding
 from tracker.access import get_issue_for_user
 from tracker.forms import IssueFilterForm, IssueStatusForm
-from tracker.models import Activity, Issue, Project
+from tracker.models import Activity, Event, Issue, Project
 from tracker.signals import issue_status_changed
 
 ISSUES_PER_PAGE = 25
@@ -66,13 +66,45 @@ def issue_detail(request: HtmxHttpRequest, issue_id: int) -> HttpResponse:
     if request.htmx and request.GET.get("fragment") == "activity":
         # Reloaded after a plugin action changed the issue's activity.
         return render(request, "tracker/activity.html", {"issue": issue, "activities": activities})
+    event = event_with_neighbours(issue, request.GET.get("event", ""))
     context = {
         "issue": issue,
-        "event": issue.events.first(),
+        "event": event,
+        "view": event_display.build(event) if event else None,
         "activities": activities,
         "plugins": [plugin.slug for plugin in PLUGINS],
     }
     return render(request, "tracker/issue_detail.html", context)
+
+
+def event_with_neighbours(issue: Issue, wanted: str) -> Event | None:
+    """The issue's event `wanted` (its newest when empty) in one query, annotated with the
+    event_ids of the next newer and older events and of the newest and oldest ones.
+
+    Raises Http404 for an event_id that is not one of this issue's events.
+    """
+    events = Event.objects.filter(issue=issue)
+    same_time = Q(timestamp=OuterRef("timestamp"))
+    newer = Q(timestamp__gt=OuterRef("timestamp")) | (same_time & Q(pk__gt=OuterRef("pk")))
+    older = Q(timestamp__lt=OuterRef("timestamp")) | (same_time & Q(pk__lt=OuterRef("pk")))
+    oldest_first, newest_first = ("timestamp", "pk"), ("-timestamp", "-pk")
+
+    def first_id(queryset, order) -> Subquery:
+        return Subquery(queryset.order_by(*order).values("event_id")[:1])
+
+    annotated = events.annotate(
+        newer_id=first_id(events.filter(newer), oldest_first),
+        older_id=first_id(events.filter(older), newest_first),
+        newest_id=first_id(events, newest_first),
+        oldest_id=first_id(events, oldest_first),
+    )
+    # SDKs write event ids as UUIDs too; Tasklink stores them as 32 hex digits.
+    wanted = wanted.strip().replace("-", "").lower()
+    if not wanted:
+        return annotated.order_by(*newest_first).first()
+    if len(wanted) > 32 or "\x00" in wanted:
+        raise Http404("No such event for this issue.")
+    return get_object_or_404(annotated, event_id=wanted)
 
 
 STATUS_ACTIVITY = {
