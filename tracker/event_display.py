@@ -315,7 +315,8 @@ def contexts_of(data: dict) -> list[Context]:
         if not raw:
             continue
         summary = " ".join(text(raw.get(k)) for k in ("name", "version") if raw.get(k))
-        rest = [(k, v) for k, v in pairs(raw) if k != "type"]
+        shown = {"type", "name", "version"} if summary else {"type"}
+        rest = [(k, v) for k, v in pairs(raw) if k not in shown]
         title = CONTEXT_TITLES.get(key) or text(raw.get("type")) or text(key)
         out.append(Context(title=title, summary=summary, pairs=rest))
     return out

@@ -79,9 +79,14 @@ class ProjectCreateForm(forms.Form):
 
 
 def short_name_for(name: str) -> str:
-    """The prefix of the project's short ids: BACKEND for "Backend", WEBAPP for "Web app"."""
-    letters = re.sub(r"[^A-Z0-9]", "", slugify(name).upper())
-    return letters[:10] or "PROJECT"
+    """The prefix of the project's short ids: BACKEND for "Backend", WEBAPP for "Web app",
+    CHECKOUT for "Checkout service" (the first word when all of them would be too long)."""
+    words = [re.sub(r"[^A-Z0-9]", "", word) for word in slugify(name).upper().split("-")]
+    words = [word for word in words if word]
+    joined = "".join(words)
+    if len(joined) > 10:
+        joined = words[0]
+    return joined[:10] or "PROJECT"
 
 
 def unique(base: str, taken: set[str], separator: str) -> str:

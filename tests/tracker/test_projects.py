@@ -292,3 +292,19 @@ def test_checklist_can_be_dismissed_without_javascript(client):
 def test_dismiss_never_redirects_off_site(owner_client):
     response = owner_client.post(reverse("onboarding_dismiss"), {"next": "https://evil.test/"})
     assert response["Location"] == reverse("project_list")
+
+
+@pytest.mark.parametrize(
+    ("name", "short_name"),
+    [
+        ("Backend", "BACKEND"),
+        ("Web app", "WEBAPP"),
+        ("Checkout service", "CHECKOUT"),
+        ("Überweisungs-Dienst", "UBERWEISUN"),
+        ("日本", "PROJECT"),
+    ],
+)
+def test_short_names_are_readable_prefixes(name, short_name):
+    from tracker.project_forms import short_name_for
+
+    assert short_name_for(name) == short_name
