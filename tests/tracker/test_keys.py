@@ -99,27 +99,24 @@ def test_owner_edits_a_keys_label_and_rate_limit(owner_client, project, key):
     assert (key.label, key.rate_limit_per_minute) == ("CI", None)
 
 
+def changing_urls(project, key) -> list[str]:
+    return [reverse("project_keys", args=[project.pk])] + [
+        reverse(name, args=[project.pk, key.pk])
+        for name in ("key_disable", "key_enable", "key_rotate", "key_edit")
+    ]
+
+
 def test_members_read_keys_but_cannot_change_them(member_client, project, key):
     page = member_client.get(reverse("project_keys", args=[project.pk])).content.decode()
     assert key.dsn() in page
     assert "Add a key" not in page and "Rotate" not in page
-    for url in (
-        reverse("project_keys", args=[project.pk]),
-        reverse("key_disable", args=[project.pk, key.pk]),
-        reverse("key_rotate", args=[project.pk, key.pk]),
-        reverse("key_edit", args=[project.pk, key.pk]),
-    ):
+    for url in changing_urls(project, key):
         assert member_client.post(url, {"label": "Mine"}).status_code == 403
     assert list(project.keys.values_list("label", "is_active")) == [("Default", True)]
 
 
 def test_outsiders_get_404_and_change_nothing(outsider_client, project, key):
-    for url in (
-        reverse("project_keys", args=[project.pk]),
-        reverse("key_disable", args=[project.pk, key.pk]),
-        reverse("key_rotate", args=[project.pk, key.pk]),
-        reverse("key_edit", args=[project.pk, key.pk]),
-    ):
+    for url in changing_urls(project, key):
         assert outsider_client.post(url, {"label": "Mine"}).status_code == 404
     assert list(project.keys.values_list("label", "is_active")) == [("Default", True)]
 
