@@ -63,6 +63,13 @@ fields = st.dictionaries(
             "username",
             "password",
             "next",
+            "event",
+            "organization",
+            "name",
+            "platform",
+            "confirm",
+            "label",
+            "rate_limit_per_minute",
         ]
     ),
     anything,
@@ -83,7 +90,12 @@ def world(owner, issue, project, sandbox):
     connect_identity(owner, sandbox)
     client = Client()
     client.force_login(owner)
-    return {"client": client, "issue": issue.pk, "project": project.pk}
+    return {
+        "client": client,
+        "issue": issue.pk,
+        "project": project.pk,
+        "key": project.keys.first().pk,
+    }
 
 
 def assert_no_server_error(response):
@@ -99,6 +111,12 @@ POSTS = [
     "/issues/{issue}/plugins/asana/link/",
     "/issues/{issue}/plugins/asana/unlink/",
     "/projects/{project}/plugins/asana/",
+    "/projects/new/",
+    "/projects/{project}/rename/",
+    "/projects/{project}/delete/",
+    "/projects/{project}/keys/",
+    "/projects/{project}/keys/{key}/",
+    "/onboarding/dismiss/",
 ]
 GETS = [
     "/",
@@ -106,6 +124,9 @@ GETS = [
     "/issues/{issue}/plugins/asana/",
     "/issues/{issue}/plugins/asana/autocomplete/",
     "/projects/{project}/plugins/asana/autocomplete/",
+    "/projects/",
+    "/projects/new/",
+    "/projects/{project}/",
 ]
 
 
@@ -140,5 +161,11 @@ def test_account_forms_never_fail(db, path, data):
 @FUZZ
 @given(value=st.one_of(st.integers(), st.text(max_size=30)))
 def test_object_ids_in_paths_never_fail(world, value):
-    for path in ("/issues/{}/", "/issues/{}/plugins/asana/", "/projects/{}/plugins/asana/"):
+    for path in (
+        "/issues/{}/",
+        "/issues/{}/plugins/asana/",
+        "/projects/{}/plugins/asana/",
+        "/projects/{}/",
+        "/projects/{}/keys/",
+    ):
         assert_no_server_error(world["client"].get(path.format(value)))
