@@ -155,6 +155,8 @@ def test_members_see_the_project_without_owner_actions(member_client, project):
     assert project.keys.get().public_key in page
     assert reverse("project_rename", args=[project.pk]) not in page
     assert reverse("project_delete", args=[project.pk]) not in page
+    # The Asana settings are the owners' too (members would get 403).
+    assert reverse("plugin_asana_settings", args=[project.pk]) not in page
 
 
 def test_outsiders_get_404_on_every_project_page(outsider_client, project):
