@@ -108,8 +108,10 @@ def test_issue_page_shows_the_event_on_a_phone(page, app):
     older = now - timedelta(hours=1)
     Event.objects.create(issue=issue, event_id="b" * 32, timestamp=older, data=DATA)
     log_in(page, "reader@example.com")
-    page.set_viewport_size(PHONE)
     page.goto(issue.get_absolute_url())
+    page.locator("#event").screenshot(path=str(SCREENSHOTS / "issue-event.png"))
+    page.set_viewport_size(PHONE)
+    page.reload()
     expect(page.locator("#event")).to_contain_text("Checkout failed for 42")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     screenshot(page, "issue-phone", PHONE["height"])
