@@ -11,12 +11,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.db.models import CASCADE, Count, Q
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
-from django_htmx.middleware import HtmxDetails
 
 from tracker import onboarding
 from tracker.access import (
@@ -33,10 +32,7 @@ from tracker.project_forms import (
     ProjectRenameForm,
 )
 from tracker.snippets import snippets_for
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
+from tracker.views import HtmxHttpRequest
 
 
 @login_required
