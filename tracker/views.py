@@ -3,7 +3,8 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Q, Subquery
+from django.db.models import Exists, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -79,29 +80,33 @@ def issue_detail(request: HtmxHttpRequest, issue_id: int) -> HttpResponse:
 
 def event_with_neighbours(issue: Issue, wanted: str) -> Event | None:
     """The issue's event `wanted` (its newest when empty) in one query, annotated with the
-    event_ids of the next newer and older events and of the newest and oldest ones.
+    event_ids of the next newer and older events and of the oldest one.
 
     Raises Http404 for an event_id that is not one of this issue's events.
     """
     events = Event.objects.filter(issue=issue)
-    same_time = Q(timestamp=OuterRef("timestamp"))
-    newer = Q(timestamp__gt=OuterRef("timestamp")) | (same_time & Q(pk__gt=OuterRef("pk")))
-    older = Q(timestamp__lt=OuterRef("timestamp")) | (same_time & Q(pk__lt=OuterRef("pk")))
-    oldest_first, newest_first = ("timestamp", "pk"), ("-timestamp", "-pk")
+    at = {"timestamp": OuterRef("timestamp")}
 
-    def first_id(queryset, order) -> Subquery:
+    def first_id(queryset, *order) -> Subquery:
         return Subquery(queryset.order_by(*order).values("event_id")[:1])
 
+    # Events at the same moment come in id order. Ties and the strict range are asked
+    # separately: each is an index range scan, where one OR condition scans the whole issue.
     annotated = events.annotate(
-        newer_id=first_id(events.filter(newer), oldest_first),
-        older_id=first_id(events.filter(older), newest_first),
-        newest_id=first_id(events, newest_first),
-        oldest_id=first_id(events, oldest_first),
+        newer_id=Coalesce(
+            first_id(events.filter(**at, pk__gt=OuterRef("pk")), "pk"),
+            first_id(events.filter(timestamp__gt=OuterRef("timestamp")), "timestamp", "pk"),
+        ),
+        older_id=Coalesce(
+            first_id(events.filter(**at, pk__lt=OuterRef("pk")), "-pk"),
+            first_id(events.filter(timestamp__lt=OuterRef("timestamp")), "-timestamp", "-pk"),
+        ),
+        oldest_id=first_id(events, "timestamp", "pk"),
     )
     # SDKs write event ids as UUIDs too; Tasklink stores them as 32 hex digits.
     wanted = wanted.strip().replace("-", "").lower()
     if not wanted:
-        return annotated.order_by(*newest_first).first()
+        return annotated.order_by("-timestamp", "-pk").first()
     if len(wanted) > 32 or "\x00" in wanted:
         raise Http404("No such event for this issue.")
     return get_object_or_404(annotated, event_id=wanted)
