@@ -37,6 +37,7 @@ def test_create_a_project_and_copy_its_dsn(clipboard_page, app):
     make_account("maker@example.com")
     log_in(page, "maker@example.com")
     expect(page.locator("#checklist")).to_contain_text("0 of 4 done")
+    screenshot(page, "issue-list-checklist")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Projects").click()
     page.get_by_role("link", name="New project", exact=True).click()
@@ -62,6 +63,14 @@ def test_create_a_project_and_copy_its_dsn(clipboard_page, app):
     screenshot(page, "project-page-phone", height=PHONE["height"])
     # Nothing sticks out sideways on a phone.
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    # Dismissed, the checklist goes at once and stays gone.
+    settle(page)
+    page.locator("#checklist").get_by_role("button", name="Dismiss").click()
+    expect(page.locator("#checklist")).to_have_count(0)
+    page.goto("/")
+    expect(page.locator("h1")).to_have_text("Issues")
+    expect(page.locator("#checklist")).to_have_count(0)
 
 
 def test_rotate_a_key_without_a_reload(page, app):
