@@ -60,6 +60,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "config.middleware.HtmxVaryMiddleware",
+    "config.middleware.TechnicalNotFoundForStaffMiddleware",
     "integrations.middleware.SocialAuthErrorMiddleware",
     "config.middleware.SecurityHeadersMiddleware",
     # Last, as django-axes asks: it turns a lockout into the locked-out page.

@@ -1,6 +1,65 @@
+"""The tracker's models in Django admin, and the short-id search and project filter the
+integrations' admin uses too."""
+
+from __future__ import annotations
+
+import re
+
 from django.contrib import admin
+from django.db.models import Q, QuerySet
 
 from tracker.models import Activity, Event, Issue, Membership, Organization, Project, ProjectKey
+
+# "BACKEND-6": a project's short name, a dash, the issue's number in base 36.
+SHORT_ID = re.compile(r"^(?P<short_name>[\w-]+)-(?P<number>[0-9a-z]+)$", re.IGNORECASE)
+
+
+def short_id_q(term: str, prefix: str = "") -> Q | None:
+    """The issues whose short id is `term` (prefix: the path to the issue, e.g. "issue__")."""
+    match = SHORT_ID.match(term.strip())
+    if not match:
+        return None
+    return Q(
+        **{
+            f"{prefix}project__short_name__iexact": match["short_name"],
+            f"{prefix}number": int(match["number"], 36),
+        }
+    )
+
+
+class ShortIdSearchMixin:
+    """Admin search that also finds issues by short id ("BACKEND-6"), besides search_fields."""
+
+    issue_path = ""
+
+    def get_search_results(self, request, queryset: QuerySet, search_term: str):
+        results, may_have_duplicates = super().get_search_results(request, queryset, search_term)
+        by_short_id = short_id_q(search_term, self.issue_path)
+        if by_short_id is not None:
+            results |= queryset.filter(by_short_id)
+        return results, may_have_duplicates
+
+
+def project_filter(field_path: str) -> type[admin.SimpleListFilter]:
+    """A project filter whose choices name the organization: two organizations may both
+    have a "Backend"."""
+
+    class ProjectFilter(admin.SimpleListFilter):
+        title = "project"
+        parameter_name = "project"
+
+        def lookups(self, request, model_admin):
+            projects = Project.objects.select_related("organization").order_by(
+                "organization__name", "name"
+            )
+            return [(p.pk, f"{p.organization.name} / {p.name}") for p in projects]
+
+        def queryset(self, request, queryset):
+            if self.value():
+                return queryset.filter(**{field_path: self.value()})
+            return queryset
+
+    return ProjectFilter
 
 
 class MembershipInline(admin.TabularInline):
@@ -40,11 +99,12 @@ class ProjectAdmin(admin.ModelAdmin):
 
 
 @admin.register(Issue)
-class IssueAdmin(admin.ModelAdmin):
+class IssueAdmin(ShortIdSearchMixin, admin.ModelAdmin):
     list_display = ["short_id", "title", "project", "level", "status", "event_count", "last_seen"]
-    list_filter = ["status", "level", "project"]
+    list_filter = ["status", "level", "project__organization", project_filter("project")]
     search_fields = ["title", "culprit"]
-    list_select_related = ["project"]
+    search_help_text = "Short id (BACKEND-6), title or culprit"
+    list_select_related = ["project__organization"]
     readonly_fields = ["number"]
     date_hierarchy = "last_seen"
 

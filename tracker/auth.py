@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
@@ -19,3 +20,10 @@ class EmailOrUsernameBackend(ModelBackend):
             if match:
                 username = match
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+
+def say_logged_out(sender, request, user, **kwargs) -> None:
+    """Connected to user_logged_out: the login page that follows confirms it. The message
+    outlives the session flush (the cookie storage keeps it)."""
+    if request is not None and user is not None:
+        messages.info(request, "You are logged out.")

@@ -54,7 +54,8 @@ def issue_list(request: HtmxHttpRequest) -> HttpResponse:
         "projects": projects,
         "querystring": querystring.urlencode(),
     }
-    if request.htmx:
+    # htmx's history restore asks for the whole page, never the fragment.
+    if request.htmx and not request.htmx.history_restore_request:
         return render(request, "tracker/issue_list.html#results", context)
     context["checklist"] = onboarding.checklist_for(request)
     return render(request, "tracker/issue_list.html", context)

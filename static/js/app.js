@@ -26,4 +26,25 @@
     if (event.key !== "Escape") return;
     document.querySelectorAll(".options").forEach(function (list) { list.innerHTML = ""; });
   });
+  // The user menu (a <details>) closes on Escape, giving focus back to its button, and when
+  // the person clicks anywhere outside it.
+  document.addEventListener("keydown", function (event) {
+    if (event.key !== "Escape") return;
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      menu.open = false;
+      menu.querySelector("summary").focus();
+    });
+  });
+  document.addEventListener("click", function (event) {
+    document.querySelectorAll("details.menu[open]").forEach(function (menu) {
+      if (!menu.contains(event.target)) menu.open = false;
+    });
+  });
+  // A new action makes old banners stale: "Task created" must not sit beside the error of
+  // the next attempt. Searches and panel loads (GET) leave them.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (event.detail.requestConfig && event.detail.requestConfig.verb === "get") return;
+    var messages = document.getElementById("messages");
+    if (messages) messages.innerHTML = "";
+  });
 })();

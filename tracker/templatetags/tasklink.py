@@ -4,6 +4,8 @@ from datetime import datetime
 
 from django import template
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.timesince import timesince
 
 register = template.Library()
@@ -17,3 +19,15 @@ def ago(value: datetime | None) -> str:
     if (timezone.now() - value).total_seconds() < 60:
         return "just now"
     return f"{timesince(value, depth=1)} ago"
+
+
+@register.simple_tag
+def moment(value: datetime | None, prefix: str = "") -> str:
+    """`<time>` saying how long ago, with the exact moment for machines and in the tooltip."""
+    if not value:
+        return ""
+    local = timezone.localtime(value)
+    exact = f"{prefix}{date_format(local, 'DATETIME_FORMAT')} {local.tzname()}"
+    return format_html(
+        '<time datetime="{}" title="{}">{}</time>', value.isoformat(), exact.strip(), ago(value)
+    )
