@@ -8,6 +8,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from tests.e2e.axe import assert_accessible
 from tests.e2e.conftest import (
     SCREENSHOTS,
     expect,
@@ -38,9 +39,15 @@ def test_create_a_project_and_copy_its_dsn(clipboard_page, app):
     log_in(page, "maker@example.com")
     expect(page.locator("#checklist")).to_contain_text("0 of 4 done")
     screenshot(page, "issue-list-checklist")
+    assert_accessible(page)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Projects").click()
+    assert_accessible(page)
     page.get_by_role("link", name="New project", exact=True).click()
+    # A mistake first: the message is next to the field, and accessible.
+    page.get_by_role("button", name="Create project").click()
+    expect(page.locator(".field.has-error")).to_contain_text("This field is required.")
+    assert_accessible(page)
     page.fill("#id_name", "Checkout service")
     page.select_option("#id_platform", "django")
     page.get_by_role("button", name="Create project").click()
@@ -57,6 +64,7 @@ def test_create_a_project_and_copy_its_dsn(clipboard_page, app):
     expect(page.locator("#copy-status")).to_have_text("Copied to the clipboard.")
     assert page.evaluate("navigator.clipboard.readText()") == dsn
     screenshot(page, "project-page")
+    assert_accessible(page)
 
     page.set_viewport_size(PHONE)
     page.reload()
@@ -90,6 +98,7 @@ def test_rotate_a_key_without_a_reload(page, app):
     old.refresh_from_db()
     assert old.is_active is False
     screenshot(page, "project-keys")
+    assert_accessible(page)
 
 
 def test_dsn_is_plain_text_without_javascript(nojs_page, app):
@@ -129,6 +138,7 @@ def test_issue_page_shows_the_event_on_a_phone(page, app):
     # Library frames open on demand.
     page.get_by_text("2 library frames").click()
     expect(page.get_by_text("_get_response")).to_be_visible()
+    assert_accessible(page)
     # Paging with htmx swaps the event only and updates the address.
     page.get_by_role("link", name="Older ›").click()
     page.wait_for_url(f"**?event={'b' * 32}")
