@@ -172,6 +172,11 @@ AXES_ENABLED = env_bool("AXES_ENABLED", default=True)
 AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_float("AXES_COOLOFF_MINUTES", 15.0) / 60
 AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+# Failures count against the canonical account (email matched case-insensitively, stripped),
+# and a successful log-in clears that account's failures only, never those of others tried
+# from the same address (tracker.auth.AccountScopedAxesHandler).
+AXES_USERNAME_CALLABLE = "tracker.auth.axes_username"
+AXES_HANDLER = "tracker.auth.AccountScopedAxesHandler"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
@@ -244,9 +249,12 @@ SOCIAL_AUTH_PIPELINE = (
     "social_core.pipeline.social_auth.social_uid",
     "social_core.pipeline.social_auth.auth_allowed",
     "integrations.pipeline.require_logged_in_user",
+    "integrations.pipeline.refuse_identity_of_another_user",
     "social_core.pipeline.social_auth.social_user",
     "social_core.pipeline.social_auth.associate_user",
+    "integrations.pipeline.remember_previous_grant",
     "social_core.pipeline.social_auth.load_extra_data",
+    "integrations.pipeline.revoke_previous_grant",
     "integrations.pipeline.clear_reconnect_flag",
     "integrations.pipeline.forget_other_identities",
 )

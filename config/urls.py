@@ -4,8 +4,9 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("tracker.account_urls")),
-    # Before social_django's own routes: Tasklink's wrappers require a logged-in person.
     path("", include("integrations.urls")),
-    path("auth/", include("social_django.urls", namespace="social")),
+    # Only connect and callback: social_django.urls would also mount a disconnect that skips
+    # revoking the grant at Asana.
+    path("auth/", include("integrations.auth_urls", namespace="social")),
     path("", include("tracker.urls")),
 ]

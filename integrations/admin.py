@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
+import integrations.admin_identities  # noqa: F401  (identities, tokens redacted)
 from integrations.models import ExternalIssue, PluginConfig
 from integrations.registry import PLUGINS
 from tracker.admin import ShortIdSearchMixin, project_filter

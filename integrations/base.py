@@ -20,6 +20,7 @@ from social_django.models import UserSocialAuth
 from integrations import identities
 from integrations.exceptions import ApiError
 from integrations.models import ExternalIssue, PluginConfig
+from tracker.links import http_url
 from tracker.models import Activity, Issue, Project
 
 
@@ -138,6 +139,9 @@ class IssueTrackerPlugin:
         self, *, issue: Issue, user, identity, options: dict, data: dict, idempotency_key: str
     ) -> tuple[ExternalIssue, bool]:
         """Create the remote task once per idempotency key. Returns (mapping, created_now)."""
+        # A key counts on its own issue only: one seen on another issue (another
+        # organization's, say) neither finds that issue's task nor waits on its lock.
+        idempotency_key = scoped_key(issue, idempotency_key)
         existing = self._mapping_for_key(idempotency_key)
         if existing:
             return existing, False
@@ -323,8 +327,20 @@ class IssueTrackerPlugin:
             issue=issue,
             user=user,
             kind=kind,
-            data={"provider": self.slug, "provider_title": self.title, "title": title, "url": url},
+            data={
+                "provider": self.slug,
+                "provider_title": self.title,
+                "title": title,
+                "url": http_url(url),  # stored only as http(s), as it is rendered
+            },
         )
+
+
+def scoped_key(issue: Issue, idempotency_key: str) -> str:
+    """The stored key: a digest of the issue and the form's key (64 hex, the column's size)."""
+    if not idempotency_key:
+        return ""
+    return hashlib.sha256(f"{issue.pk}:{idempotency_key}".encode()).hexdigest()
 
 
 class AlreadyLinked(Exception):

@@ -7,6 +7,8 @@ import time
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.db.models.signals import pre_delete
+from django.dispatch import receiver
 from social_django.models import UserSocialAuth
 from social_django.utils import load_strategy
 
@@ -63,17 +65,37 @@ def disconnect(request, identity: UserSocialAuth) -> bool:
     return revoke_and_forget(identity.get_backend_instance(load_strategy(request)), identity)
 
 
+def revoke_grant(backend, token: str | None, uid: str, user_id=None) -> bool:
+    """Revoke a grant at Asana (best effort): whether Asana confirmed it."""
+    if backend is None or not token:
+        return False
+    try:
+        return bool(backend.revoke_token(token, uid))
+    except Exception as exc:  # forgetting the tokens must happen even if Asana is down
+        logger.warning("Revoking the Asana grant of user %s failed: %s", user_id, exc)
+        return False
+
+
 def revoke_and_forget(backend, identity: UserSocialAuth) -> bool:
     """Revoke the identity's grant at Asana (best effort), then delete it and its tokens."""
     refresh_token = identity.extra_data.get("refresh_token")
-    revoked = False
-    if backend is not None and refresh_token:
-        try:
-            revoked = bool(backend.revoke_token(refresh_token, identity.uid))
-        except Exception as exc:  # forgetting the tokens here must happen even if Asana is down
-            logger.warning("Revoking the Asana grant of user %s failed: %s", identity.user_id, exc)
+    revoked = revoke_grant(backend, refresh_token, identity.uid, identity.user_id)
+    identity._grant_revoked = True  # the pre_delete guard below need not ask Asana again
     identity.delete()
     return revoked
+
+
+@receiver(pre_delete, sender=UserSocialAuth, dispatch_uid="tasklink_revoke_on_delete")
+def revoke_before_delete(sender, instance: UserSocialAuth, **kwargs) -> None:
+    """Every way an identity disappears (the admin, a deleted user, a queryset delete) revokes
+    its grant at Asana first, so no token Tasklink forgot stays usable."""
+    if getattr(instance, "_grant_revoked", False):
+        return
+    try:
+        backend = instance.get_backend_instance(load_strategy())
+    except Exception:  # a provider this Tasklink no longer runs: nothing to revoke with
+        backend = None
+    revoke_grant(backend, instance.extra_data.get("refresh_token"), instance.uid, instance.user_id)
 
 
 def sandbox_in_use() -> bool:

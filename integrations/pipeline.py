@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from social_core.exceptions import AuthPolicyError
+from social_core.exceptions import AuthAssociationError, AuthPolicyError
+from social_django.models import UserSocialAuth
 
-from integrations.identities import revoke_and_forget
+from integrations.identities import revoke_and_forget, revoke_grant
 
 
 def require_logged_in_user(backend, user=None, *args, **kwargs):
@@ -27,3 +28,28 @@ def forget_other_identities(backend, user=None, social=None, *args, **kwargs):
     others = type(social).objects.filter(user=user, provider=social.provider).exclude(pk=social.pk)
     for other in others:
         revoke_and_forget(backend, other)
+
+
+def refuse_identity_of_another_user(backend, uid, user=None, response=None, *args, **kwargs):
+    """An Asana account already connected to another Tasklink user is refused, and the grant
+    Asana just issued for this attempt is revoked, not left alive."""
+    taken = UserSocialAuth.objects.filter(provider=backend.name, uid=str(uid)).exclude(user=user)
+    if user is not None and taken.exists():
+        fresh = (response or {}).get("refresh_token") or (response or {}).get("access_token")
+        revoke_grant(backend, fresh, str(uid), user.pk)
+        raise AuthAssociationError(backend, "This account is already in use.")
+
+
+def remember_previous_grant(backend, social=None, *args, **kwargs):
+    """Before the new tokens overwrite a reconnected identity's, keep its old refresh token."""
+    if social is not None:
+        return {"previous_refresh_token": social.extra_data.get("refresh_token")}
+    return None
+
+
+def revoke_previous_grant(backend, social=None, previous_refresh_token=None, *args, **kwargs):
+    """Reconnecting replaced the identity's grant: revoke the one it replaced at Asana."""
+    if social is None or not previous_refresh_token:
+        return
+    if previous_refresh_token != social.extra_data.get("refresh_token"):
+        revoke_grant(backend, previous_refresh_token, social.uid, social.user_id)

@@ -197,7 +197,8 @@ def link_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugi
     if (blocked := not_ready(request, panel)) is not None:
         return blocked
     if request.method == "GET":
-        initial = {"comment": panel.issue.absolute_url()}
+        # The issue's link as Sentry's plugin posts it, like the create form's notes.
+        initial = {"comment": f"{panel.issue.absolute_url()}?referrer={plugin.slug}_plugin"}
         # A draft kept through a reconnect comes back bound; otherwise the form is fresh.
         form = plugin.link_form_class(pop_draft(request, panel, "link"), initial=initial)
         return respond(request, "link-form", panel.as_dict(request, form=form))

@@ -1,13 +1,9 @@
-from django.contrib.auth.decorators import login_required
 from django.urls import include, path
-from social_django import views as social_views
 
 from integrations import views
 
 urlpatterns = [
-    # Connecting Asana links an identity to a logged-in person; anonymous people log in first.
-    path("auth/login/<str:backend>/", login_required(social_views.auth)),
-    path("auth/complete/<str:backend>/", login_required(social_views.complete)),
+    # Connecting Asana (auth/login/, auth/complete/): integrations/auth_urls.py.
     path("account/identities/", views.identity_list, name="identities"),
     path("account/identities/disconnect/", views.identity_disconnect, name="identity_disconnect"),
     path("", include("integrations.asana.urls")),

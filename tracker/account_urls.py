@@ -5,6 +5,8 @@ from tracker import accounts
 
 urlpatterns = [
     path("signup/", accounts.signup, name="signup"),
+    path("signup/sent/", accounts.signup_sent, name="signup_sent"),
+    path("signup/confirm/<uidb64>/<token>/", accounts.signup_confirm, name="signup_confirm"),
     path("login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password/change/", auth_views.PasswordChangeView.as_view(), name="password_change"),

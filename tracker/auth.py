@@ -1,8 +1,62 @@
+"""Log-in: the email-or-username backend, and the account django-axes counts failures against."""
+
 from __future__ import annotations
 
+from axes.handlers.database import AxesDatabaseHandler
+from axes.helpers import get_client_username
+from axes.models import AccessAttempt
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+
+# AccessAttempt.username is a varchar(255): what is typed is cut to fit, never a DataError.
+AXES_USERNAME_MAX = 255
+
+
+def canonical_username(typed: str | None) -> str:
+    """The account a typed log-in name means, so every spelling shares one lockout counter.
+
+    An email is matched case-insensitively and stripped (as the backend below matches it);
+    a name that belongs to no account is still normalized the same way, so `MALLORY@x` and
+    `mallory@x ` count together whether or not the account exists.
+    """
+    typed = (typed or "").replace("\x00", "").strip()
+    if not typed:
+        return ""
+    user_model = get_user_model()
+    users = user_model._default_manager
+    if "@" in typed:
+        match = users.filter(email__iexact=typed[:254]).order_by("id").first()
+    else:
+        match = users.filter(username=typed[:150]).first()
+    if match is not None:
+        return match.get_username()[:AXES_USERNAME_MAX]
+    return typed.lower()[:AXES_USERNAME_MAX]
+
+
+def axes_username(request, credentials: dict | None = None) -> str:
+    """AXES_USERNAME_CALLABLE: the canonical account of a log-in attempt."""
+    typed = (credentials or {}).get("username")
+    if typed is None and request is not None:
+        typed = request.POST.get("username")
+    return canonical_username(typed)
+
+
+class AccountScopedAxesHandler(AxesDatabaseHandler):
+    """django-axes' database handler, except that a successful log-in clears only the
+    failures recorded against the account that logged in.
+
+    Axes' own reset deletes every attempt matching any lockout parameter, the IP address
+    included: one log-in to one's own account erased the failures against everybody else
+    tried from the same address, so a lockout never came.
+    """
+
+    def reset_user_attempts(self, request, credentials: dict | None = None) -> int:
+        username = get_client_username(request, credentials)
+        if not username:
+            return 0
+        count, _ = AccessAttempt.objects.filter(username=username).delete()
+        return count
 
 
 class EmailOrUsernameBackend(ModelBackend):
@@ -12,7 +66,7 @@ class EmailOrUsernameBackend(ModelBackend):
         if username and "@" in username:
             user_model = get_user_model()
             match = (
-                user_model._default_manager.filter(email__iexact=username.strip())
+                user_model._default_manager.filter(email__iexact=username.strip()[:254])
                 .order_by("id")
                 .values_list("username", flat=True)
                 .first()

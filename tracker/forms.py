@@ -23,16 +23,8 @@ class SignupForm(forms.Form):
     )
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        user_model = get_user_model()
-        taken = user_model._default_manager.filter(email__iexact=email).exists() or (
-            user_model._default_manager.filter(username__iexact=email).exists()
-        )
-        if taken:
-            raise forms.ValidationError(
-                "An account with this email already exists. Log in instead."
-            )
-        return email
+        # Whether the address has an account is never said here: the sign-up mails its owner.
+        return self.cleaned_data["email"].strip().lower()
 
     def clean(self):
         cleaned = super().clean()

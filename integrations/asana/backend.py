@@ -9,11 +9,16 @@ Reference: https://developers.asana.com/docs/oauth
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django.conf import settings
 from social_core.backends.asana import AsanaOAuth2 as SocialCoreAsanaOAuth2
 from social_core.backends.oauth import BaseOAuth2PKCE
+from social_core.exceptions import AuthResponseError
+
+# Asana's user gids are strings of digits; the identity's uid column holds at most 255.
+GID = re.compile(r"^[0-9]{1,64}$")
 
 
 def asana_url(path: str) -> str:
@@ -22,7 +27,15 @@ def asana_url(path: str) -> str:
 
 class AsanaOAuth2(BaseOAuth2PKCE, SocialCoreAsanaOAuth2):
     name = "asana"
+
     # Only what Tasklink keeps: the tokens, when they were issued, and who the person is.
+    def __init__(self, strategy=None, redirect_uri: str | None = None):
+        super().__init__(strategy, redirect_uri)
+        # The redirect URI Asana is told is always the registered one, under APP_BASE_URL,
+        # whatever Host header the request came with.
+        if redirect_uri and redirect_uri.startswith("/"):
+            self.redirect_uri = settings.APP_BASE_URL.rstrip("/") + redirect_uri
+
     EXTRA_DATA = [
         ("refresh_token", "refresh_token"),
         ("expires_in", "expires_in"),
@@ -49,7 +62,10 @@ class AsanaOAuth2(BaseOAuth2PKCE, SocialCoreAsanaOAuth2):
     def get_user_id(self, details: dict[str, Any], response: dict[str, Any]) -> str:
         # Asana's token answer names the person in `data`; its gid is the stable id.
         data = response.get("data") or {}
-        return str(data.get("gid") or response.get("gid"))
+        gid = str(data.get("gid") or response.get("gid") or "")
+        if not GID.match(gid):
+            raise AuthResponseError(self, "Asana answered with an account id that is not a gid.")
+        return gid
 
     def user_data(self, access_token: str, *args, **kwargs) -> dict[str, Any] | None:
         answer = self.get_json(
@@ -59,6 +75,8 @@ class AsanaOAuth2(BaseOAuth2PKCE, SocialCoreAsanaOAuth2):
         me = answer.get("data") if isinstance(answer, dict) else None
         if not isinstance(me, dict) or not me.get("gid"):
             return None
+        if not GID.match(str(me["gid"])):
+            raise AuthResponseError(self, "Asana answered with an account id that is not a gid.")
         return {
             "data": me,
             "gid": str(me["gid"]),

@@ -32,7 +32,11 @@ def parse_task_reference(value: str) -> str | None:
     value = value.strip()
     if _GID.match(value):
         return value
-    parts = [part for part in urlsplit(value).path.split("/") if part]
+    try:
+        path = urlsplit(value).path
+    except ValueError:  # "http://[::1": not a URL at all, so not a task reference
+        return None
+    parts = [part for part in path.split("/") if part]
     if "task" in parts:
         index = parts.index("task")
         candidate = parts[index + 1] if index + 1 < len(parts) else ""

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.core import mail
 from social_django.models import UserSocialAuth
 
 from integrations.asana.plugin import ERR_AUTH_NOT_CONFIGURED
@@ -31,6 +32,11 @@ def test_sign_up_lands_on_the_issue_list_and_opens_a_sample_issue(page, app):
     page.fill("#id_password1", PASSWORD)
     page.fill("#id_password2", PASSWORD)
     page.get_by_role("button", name="Create account").click()
+    # The account exists once the link mailed to the address is opened and confirmed.
+    page.wait_for_url(f"{app.url}/accounts/signup/sent/")
+    [message] = mail.outbox
+    page.goto(re.search(r"https?://\S+/accounts/signup/confirm/\S+", message.body).group(0))
+    page.get_by_role("button", name="Create my account").click()
 
     page.wait_for_url(f"{app.url}/")
     assert "Welcome to Tasklink" in page.locator("#messages").inner_text()

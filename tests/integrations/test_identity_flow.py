@@ -238,3 +238,105 @@ def test_connecting_another_asana_account_replaces_the_first(client, owner, sand
         timeout=5,
     )
     assert refused.status_code == 400
+
+
+# --- security round 2: every grant Tasklink stops using is revoked ------------------------
+
+
+def live_grants(sandbox) -> set[str]:
+    """The refresh tokens Asana would still honour."""
+    return {token for token, grant in sandbox.state.grants.items() if not grant.revoked}
+
+
+def test_reconnecting_the_same_account_revokes_the_grant_it_replaces(client, owner, sandbox):
+    old_refresh = connect_identity(owner, sandbox).extra_data["refresh_token"]
+    client.force_login(owner)
+    client.get(callback_path(consent(sandbox, begin(client))))
+    [identity] = UserSocialAuth.objects.filter(user=owner)
+    assert identity.extra_data["refresh_token"] != old_refresh
+    assert live_grants(sandbox) == {identity.extra_data["refresh_token"]}
+
+
+def test_a_refused_connection_revokes_the_grant_asana_just_issued(client, owner, sandbox):
+    other = make_user("linus")
+    kept = connect_identity(other, sandbox, SANDBOX_ADA).extra_data["refresh_token"]
+    client.force_login(owner)
+    response = client.get(
+        callback_path(consent(sandbox, begin(client), who=SANDBOX_ADA)), follow=True
+    )
+    assert b"already connected to another Tasklink user" in response.content
+    assert live_grants(sandbox) == {kept}  # the other user's grant stays, the fresh one is gone
+
+
+def test_social_auths_own_disconnect_route_is_not_mounted(client, owner, sandbox):
+    identity = connect_identity(owner, sandbox)
+    client.force_login(owner)
+    for path in ("/auth/disconnect/asana/", f"/auth/disconnect/asana/{identity.pk}/"):
+        assert client.post(path).status_code == 404
+    assert UserSocialAuth.objects.filter(pk=identity.pk).exists()
+    assert live_grants(sandbox) == {identity.extra_data["refresh_token"]}
+
+
+@pytest.mark.parametrize("how", ["queryset", "user"])
+def test_every_way_of_deleting_an_identity_revokes_its_grant(owner, sandbox, how):
+    connect_identity(owner, sandbox)
+    if how == "queryset":
+        UserSocialAuth.objects.filter(user=owner).delete()
+    else:
+        owner.delete()
+    assert not UserSocialAuth.objects.exists()
+    assert live_grants(sandbox) == set()
+
+
+def test_the_redirect_uri_is_always_under_app_base_url(rf, sandbox, settings):
+    from social_django.utils import load_strategy
+
+    from integrations.asana.backend import AsanaOAuth2
+
+    settings.APP_BASE_URL = "https://tasklink.example.com"
+    request = rf.get("/auth/login/asana/", HTTP_HOST="localhost:8000")
+    request.session = {}
+    backend = AsanaOAuth2(load_strategy(request), reverse("social:complete", args=["asana"]))
+    query = parse_qs(urlsplit(backend.auth_url()).query)
+    assert query["redirect_uri"] == ["https://tasklink.example.com/auth/complete/asana/"]
+
+
+def test_a_visit_on_another_host_is_sent_to_app_base_urls_host_first(client, owner, sandbox):
+    client.force_login(owner)
+    response = client.post(
+        reverse("social:begin", args=["asana"]), {"next": "/issues/1/"}, HTTP_HOST="localhost"
+    )
+    assert response.status_code == 302
+    assert response["Location"] == "http://testserver/issues/1/"  # press Connect there
+    assert sandbox_log(sandbox) == []  # no dance started on the wrong host
+    elsewhere = client.post(
+        reverse("social:begin", args=["asana"]), {"next": "//evil.test/"}, HTTP_HOST="localhost"
+    )
+    assert elsewhere["Location"] == "http://testserver/account/identities/"
+    callback = client.get("/auth/complete/asana/?code=c&state=s", HTTP_HOST="localhost")
+    assert callback["Location"] == "http://testserver/auth/complete/asana/?code=c&state=s"
+    authorize_url = begin(client)  # on APP_BASE_URL's host the dance starts as usual
+    assert parse_qs(urlsplit(authorize_url).query)["redirect_uri"] == [
+        "http://testserver/auth/complete/asana/"
+    ]
+
+
+@pytest.mark.parametrize("gid", ["1" * 300, "12ab", "-1", "1" * 65])
+def test_an_asana_account_id_that_is_not_a_gid_is_a_message(client, owner, sandbox, gid):
+    from integrations.asana.backend import AsanaOAuth2
+
+    client.force_login(owner)
+    callback = callback_path(consent(sandbox, begin(client)))
+    real_get_json = AsanaOAuth2.get_json
+
+    def users_me_with_a_bad_gid(self, url, *args, **kwargs):
+        if url.endswith("/users/me"):
+            return {"data": {"gid": gid, "name": "Odd", "email": "odd@acme.test"}}
+        return real_get_json(self, url, *args, **kwargs)
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(AsanaOAuth2, "get_json", users_me_with_a_bad_gid)
+        response = client.get(callback, follow=True)
+    assert response.status_code == 200
+    assert b"message-error" in response.content
+    assert not UserSocialAuth.objects.exists()

@@ -1,10 +1,14 @@
 """Who may open what: owner, member, outsider and anonymous, over every URL of the URLconf.
 
 The URLs come from the URLconf itself, so a URL added later without an entry in EXPECTED
-fails `test_every_url_is_in_the_matrix` until someone decides who may see it.
+fails `test_every_url_is_in_the_matrix` until someone decides who may see it. Every mounted
+URL is walked: the app's, the accounts pages, social-auth's (`auth/`) and the admin's (none of
+the four roles is staff, so every admin URL but the log-in page sends them to log in there).
 """
 
 from __future__ import annotations
+
+import re
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver
@@ -13,10 +17,38 @@ from integrations.models import PluginConfig
 
 pytestmark = pytest.mark.django_db
 
-# Routes that belong to Django, social-auth or the accounts pages: covered by their own tests.
-NOT_OBJECT_ROUTES = ("admin/", "accounts/", "auth/")
+# status for GET by role; "login" = redirect to the login page, "admin-login" to the admin's.
+SIGNED_IN = ("owner", "member", "outsider")
 
-# status for GET by role; "login" = redirect to the login page.
+
+def everyone(status) -> dict:
+    return dict.fromkeys((*SIGNED_IN, "anonymous"), status)
+
+
+def people_only(status) -> dict:
+    return {**dict.fromkeys(SIGNED_IN, status), "anonymous": "login"}
+
+
+ACCOUNT_AND_AUTH = {
+    "accounts/signup/": {**everyone(302), "anonymous": 200},
+    "accounts/signup/sent/": everyone(200),
+    "accounts/signup/confirm/<uidb64>/<token>/": everyone(200),
+    "accounts/login/": {**everyone(302), "anonymous": 200},
+    "accounts/logout/": everyone(405),
+    "accounts/password/change/": people_only(200),
+    "accounts/password/change/done/": people_only(200),
+    "accounts/password/reset/": everyone(200),
+    "accounts/password/reset/sent/": everyone(200),
+    "accounts/password/reset/<uidb64>/<token>/": everyone(200),
+    "accounts/password/reset/done/": everyone(200),
+    # Connecting Asana starts with a POST (the Connect button); anyone else logs in first.
+    "auth/login/<str:backend>/": people_only(405),
+    # A callback no dance started here: the state is missing, a message with 403.
+    "auth/complete/<str:backend>/": people_only(403),
+}
+# The admin's log-out is POST only; a GET from a non-staff person is sent to the admin's index.
+ADMIN_EXCEPTIONS = {"admin/login/": everyone(200), "admin/logout/": everyone(302)}
+
 EXPECTED = {
     "": {"owner": 200, "member": 200, "outsider": 200, "anonymous": "login"},
     "account/identities/": {"owner": 200, "member": 200, "outsider": 200, "anonymous": "login"},
@@ -134,6 +166,15 @@ EXPECTED = {
     },
 }
 
+EXPECTED |= ACCOUNT_AND_AUTH
+
+
+def expected_for(route: str) -> dict:
+    if route.startswith("admin/"):
+        return ADMIN_EXCEPTIONS.get(route, everyone("admin-login"))
+    return EXPECTED[route]
+
+
 # POST endpoints: what an outsider and an anonymous person get when they try to act.
 POST_ROUTES = [
     "issues/<int:issue_id>/status/",
@@ -151,28 +192,50 @@ POST_ROUTES = [
 ]
 
 
-def app_routes(resolver=None, prefix: str = "") -> list[str]:
+def mounted_routes(resolver=None, prefix: str = "") -> list[str]:
     routes = []
     for entry in (resolver or get_resolver()).url_patterns:
         route = prefix + str(entry.pattern)
         if isinstance(entry, URLResolver):
-            if not route.startswith(NOT_OBJECT_ROUTES):
-                routes += app_routes(entry, route)
-        elif isinstance(entry, URLPattern) and not route.startswith(NOT_OBJECT_ROUTES):
+            routes += mounted_routes(entry, route)
+        elif isinstance(entry, URLPattern):
             routes.append(route)
     return routes
 
 
+ROUTES = sorted(set(mounted_routes()))
+
+
 def test_every_url_is_in_the_matrix():
-    assert sorted(set(app_routes())) == sorted(EXPECTED)
+    assert sorted(r for r in ROUTES if not r.startswith("admin/")) == sorted(EXPECTED)
+    # social-auth's disconnect (which skips revocation) and the rest of its URLs stay unmounted
+    assert [r for r in ROUTES if r.startswith("auth/")] == [
+        "auth/complete/<str:backend>/",
+        "auth/login/<str:backend>/",
+    ]
+
+
+PLACEHOLDERS = {
+    "<str:backend>": "asana",
+    "<uidb64>": "MQ",
+    "<token>": "set-password",
+    "<path:content_type_id>": "1",
+    "<path:object_id>": "1",
+    "<id>": "1",
+}
 
 
 def concrete(route: str, issue, project) -> str:
-    return "/" + (
-        route.replace("<int:issue_id>", str(issue.pk))
-        .replace("<int:project_id>", str(project.pk))
-        .replace("<int:key_id>", str(project.keys.first().pk))
-    )
+    path = route.replace("<int:issue_id>", str(issue.pk))
+    path = path.replace("<int:project_id>", str(project.pk))
+    path = path.replace("<int:key_id>", str(project.keys.first().pk))
+    for placeholder, value in PLACEHOLDERS.items():
+        path = path.replace(placeholder, value)
+    # The admin's two regular expressions: an app's index, and its catch-all.
+    path = re.sub(r"\^\(\?P<app_label>[^)]*\)/\$", "auth/", path)
+    path = path.replace("(?P<url>.*)$", "no-such-page/")
+    assert "<" not in path and "(" not in path, path
+    return "/" + path
 
 
 @pytest.fixture
@@ -187,15 +250,17 @@ def configured(project):
     )
 
 
-@pytest.mark.parametrize("route", sorted(EXPECTED))
+@pytest.mark.parametrize("route", ROUTES)
 @pytest.mark.parametrize("role", ["owner", "member", "outsider", "anonymous"])
 def test_get_matrix(client, people, issue, project, configured, route, role):
     if people[role]:
         client.force_login(people[role])
     response = client.get(concrete(route, issue, project))
-    expected = EXPECTED[route][role]
+    expected = expected_for(route)[role]
     if expected == "login":
         assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")
+    elif expected == "admin-login":
+        assert response.status_code == 302 and response["Location"].startswith("/admin/login/")
     else:
         assert response.status_code == expected
 

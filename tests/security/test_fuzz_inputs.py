@@ -30,6 +30,10 @@ anything = st.one_of(
             "https://app.asana.com/0/1/2",
             "%00",
             "../../etc/passwd",
+            "http://[::1",
+            "https://x]/task/1",
+            "a" * 300,
+            " MALLORY@Example.com ",
         ]
     ),
     st.builds(
@@ -156,6 +160,38 @@ def test_gets_never_fail(world, path, data, htmx):
 def test_account_forms_never_fail(db, path, data):
     cache.clear()
     assert_no_server_error(Client().post(path, data))
+
+
+@pytest.mark.parametrize("path", ["/accounts/login/", "/admin/login/"])
+@FUZZ
+@given(username=anything, password=anything, more=fields)
+def test_logins_never_fail(db, path, username, password, more):
+    cache.clear()
+    data = {**more, "username": username, "password": password}
+    assert_no_server_error(Client().post(path, data, REMOTE_ADDR="10.8.0.1"))
+
+
+oauth_callback = st.dictionaries(
+    st.sampled_from(["code", "state", "error", "error_description", "next", "redirect_state"]),
+    anything,
+    max_size=6,
+)
+
+
+@FUZZ
+@given(params=oauth_callback, started=st.booleans())
+def test_the_oauth_callback_never_fails(world, params, started):
+    client = world["client"]
+    if started:  # a dance begun here: the session holds a state and a PKCE verifier
+        client.post("/auth/login/asana/", {"next": params.get("next", "/")})
+    response = client.get("/auth/complete/asana/", params)
+    assert_no_server_error(response)
+
+
+@FUZZ
+@given(data=fields)
+def test_starting_the_oauth_dance_never_fails(world, data):
+    assert_no_server_error(world["client"].post("/auth/login/asana/", data))
 
 
 @FUZZ

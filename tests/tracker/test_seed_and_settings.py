@@ -16,7 +16,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.django_db
-def test_seed_demo_runs_twice_and_creates_a_usable_demo():
+def test_seed_demo_runs_twice_and_creates_a_usable_demo(settings):
+    settings.DEBUG = True  # as make demo runs it
     call_command("seed_demo")
     call_command("seed_demo")
     acme = Organization.objects.get(name="Acme")

@@ -8,6 +8,8 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.timesince import timesince
 
+from tracker.links import http_url
+
 register = template.Library()
 
 
@@ -31,3 +33,9 @@ def moment(value: datetime | None, prefix: str = "") -> str:
     return format_html(
         '<time datetime="{}" title="{}">{}</time>', value.isoformat(), exact.strip(), ago(value)
     )
+
+
+@register.filter(name="http_url")
+def http_url_filter(value: object) -> str:
+    """A link's href only if it is http(s); "" otherwise, so the template shows no link."""
+    return http_url(value)
