@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from typing import Any, TextIO
 
 from .server import SandboxServer
-from .state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TOKEN_TTL
+from .state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TOKEN_TTL, Config
 
 
 def _positive_int(value: str) -> int:
@@ -24,6 +24,26 @@ def _positive_int(value: str) -> int:
         raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
     if number < 1:
         raise argparse.ArgumentTypeError(f"{value!r} must be 1 or more")
+    return number
+
+
+# Config fields set in seconds from the command line, and what each means.
+WEBHOOK_SECONDS = {
+    "webhook_heartbeat": "an empty delivery to every webhook this often (Asana: 8 hours)",
+    "webhook_timeout": "a delivery not answered within this failed (Asana: 10 s)",
+    "webhook_failure_window": "a webhook failing this long without a success is deleted "
+    "(Asana: 24 hours)",
+    "webhook_retry_base": "the first retry of a failed delivery waits this long, doubling",
+}
+
+
+def _positive_number(value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a number") from None
+    if not number > 0:
+        raise argparse.ArgumentTypeError(f"{value!r} must be more than 0")
     return number
 
 
@@ -59,6 +79,26 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="requests per minute per token before a 429 (default: no limit)",
     )
+    parser.add_argument(
+        "--allow-local-webhooks",
+        action="store_true",
+        help="accept webhook targets on localhost and loopback addresses (Asana refuses them)",
+    )
+    defaults = Config()
+    for name, explanation in WEBHOOK_SECONDS.items():
+        parser.add_argument(
+            "--" + name.replace("_", "-"),
+            type=_positive_number,
+            default=getattr(defaults, name),
+            metavar="SECONDS",
+            help=explanation,
+        )
+    parser.add_argument(
+        "--state-file",
+        default=None,
+        metavar="PATH",
+        help="keep the sandbox's world in this JSON file across restarts (default: in memory)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="log every request")
     return parser
 
@@ -79,6 +119,9 @@ def serve(options: argparse.Namespace, stdout: TextIO = sys.stdout) -> None:
         redirect_uri=options.redirect_uri,
         rate_limit=options.rate_limit,
         verbose=options.verbose,
+        state_file=options.state_file,
+        allow_local_webhooks=options.allow_local_webhooks,
+        **{name: getattr(options, name) for name in WEBHOOK_SECONDS},
     )
     in_main_thread = threading.current_thread() is threading.main_thread()
     if in_main_thread:
@@ -106,6 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         serve(options)
     except OSError as error:
         parser.exit(1, f"Cannot listen on {options.host}:{options.port}: {error}\n")
+    except ValueError as error:  # a state file it cannot read
+        parser.exit(1, f"{error}\n")
     return 0
 
 

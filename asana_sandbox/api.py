@@ -18,8 +18,9 @@ from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
+from . import changes
 from .resources import FieldTree, RenderContext, parse_opt_fields, present
-from .state import AccessToken, Project, SandboxState, Story, Task, User, Workspace
+from .state import AccessToken, Project, SandboxState, Task, User, Workspace
 from .web import RATE_LIMITED, ApiError, Handler, Request, Response, Router, json_response
 
 API_PREFIX = "/api/1.0"
@@ -152,6 +153,14 @@ def _check_gid(value: str, name: str) -> str:
     if not GID.match(value):
         raise ApiError(400, f"{name}: Not a recognized ID: {value}")
     return value
+
+
+def known(table: dict[str, Any], gid: str, kind: str) -> Any:
+    """The object filed under gid, or Asana's 404 for the kind; a malformed gid is a 400."""
+    found = table.get(_check_gid(gid, kind))
+    if found is None:
+        raise ApiError(404, f"{kind}: Unknown object: {gid}")
+    return found
 
 
 def visible_workspace(call: Call, gid: str, *, in_body: bool = False) -> Workspace:
@@ -385,6 +394,22 @@ def get_projects_for_workspace(call: Call, workspace_gid: str) -> Response:
     return paginated(call, projects, f"/workspaces/{workspace.gid}/projects")
 
 
+# The spec names no OAuth scope for sections.
+@router.route("GET", "/projects/{project_gid}/sections")
+def get_sections_for_project(call: Call, project_gid: str) -> Response:
+    project = known(call.state.projects, project_gid, "project")
+    visible_workspace(call, project.workspace)
+    sections = call.state.sections_of(project.gid)
+    return paginated(call, sections, f"/projects/{project.gid}/sections")
+
+
+@router.route("GET", "/sections/{section_gid}")
+def get_section(call: Call, section_gid: str) -> Response:
+    section = known(call.state.sections, section_gid, "section")
+    visible_workspace(call, call.state.projects[section.project].workspace)
+    return call.answer(200, {"data": call.show(section, single=True)})
+
+
 # --- typeahead -------------------------------------------------------------------------------
 
 
@@ -494,6 +519,7 @@ def create_task(call: Call) -> Response:
             followers=followers,
         )
     )
+    changes.task_created(call.state, task, call.user.gid)
     location = f"{call.req.base_url}{API_PREFIX}/tasks/{task.gid}"
     return call.answer(201, {"data": call.show(task, single=True)}, [("Location", location)])
 
@@ -512,24 +538,21 @@ def update_task(call: Call, task_gid: str) -> Response:
     for locked in ("projects", "workspace", "memberships", "parent", "tags"):
         if locked in data:
             raise ApiError(400, f"{locked}: Cannot write this property")
-    now = call.state.now()
+    # Validate everything before changing anything: a 400 leaves the task as it was.
+    values: dict[str, Any] = {}
     if "name" in data:
-        task.name = _string(data, "name") or ""
+        values["name"] = _string(data, "name") or ""
     notes = rich_text(data, "notes", "html_notes")
     if notes is not None:
-        task.notes, task.html_notes = notes
+        values["notes"] = notes
     if "completed" in data:
-        completed = bool(_boolean(data, "completed"))
-        if completed != task.completed:
-            task.completed = completed
-            task.completed_at = now if completed else None
+        values["completed"] = bool(_boolean(data, "completed"))
     if "assignee" in data:
-        task.assignee = _assignee(call, data["assignee"], call.state.workspaces[task.workspace])
-        if task.assignee and task.assignee not in task.followers:
-            task.followers.append(task.assignee)
+        workspace = call.state.workspaces[task.workspace]
+        values["assignee"] = _assignee(call, data["assignee"], workspace)
     if "due_on" in data:
-        task.due_on = _due_on(data)
-    task.modified_at = now
+        values["due_on"] = _due_on(data)
+    changes.update_task(call.state, task, call.user.gid, values)
     return call.answer(200, {"data": call.show(task, single=True)})
 
 
@@ -555,16 +578,8 @@ def create_story_for_task(call: Call, task_gid: str) -> Response:
     text = rich_text(data, "text", "html_text")
     if text is None or not text[0].strip():
         raise ApiError(400, "text: Missing input")
-    story = call.state.add(
-        Story(
-            gid=call.state.new_gid(),
-            task=task.gid,
-            created_by=call.user.gid,
-            created_at=call.state.now(),
-            text=text[0],
-            html_text=text[1],
-            is_pinned=bool(_boolean(data, "is_pinned")),
-        )
+    story = changes.add_comment(
+        call.state, task, call.user.gid, *text, is_pinned=bool(_boolean(data, "is_pinned"))
     )
     location = f"{call.req.base_url}{API_PREFIX}/stories/{story.gid}"
     return call.answer(201, {"data": call.show(story, single=True)}, [("Location", location)])
@@ -573,8 +588,6 @@ def create_story_for_task(call: Call, task_gid: str) -> Response:
 @router.route("GET", "/stories/{story_gid}")
 @needs("stories:read")
 def get_story(call: Call, story_gid: str) -> Response:
-    story = call.state.stories.get(_check_gid(story_gid, "story"))
-    if story is None:
-        raise ApiError(404, f"story: Unknown object: {story_gid}")
+    story = known(call.state.stories, story_gid, "story")
     visible_task(call, story.task)
     return call.answer(200, {"data": call.show(story, single=True)})

@@ -9,6 +9,11 @@ POST advance-clock    {"seconds": N}: move the sandbox's clock on (codes, tokens
 GET/POST config       read or change {"token_ttl", "auto_approve", "rate_limit", "redirect_uri"}
 GET state             workspaces, users, projects, tasks, stories
 POST reset            back to the seed: data, tokens, faults, log, config, clock
+POST act              act as a person in Asana: {"as", "action", "task", …} (act.py)
+GET webhooks          every webhook of every app and user (no secrets)
+GET/DELETE webhook-deliveries  what went out, was dropped, or is queued
+POST webhooks/flush   {"wait": 5}: deliver everything queued now, answer what went out
+GET/POST/DELETE webhook-faults  {"mode": "drop"|"duplicate"|"delay"|"reorder", "times", "delay"}
 """
 
 from __future__ import annotations
@@ -28,7 +33,7 @@ class BadControl(ValueError):
     pass
 
 
-def _json_body(req: Request) -> dict[str, Any]:
+def json_body(req: Request) -> dict[str, Any]:
     if not req.body.strip():
         return {}
     try:
@@ -46,7 +51,11 @@ def handle(req: Request, state: SandboxState) -> Response:
         return json_response(404, {"error": f"No sandbox control {req.method} {req.path}"})
     handler, params = matched
     try:
-        return handler(req, state, **params)
+        if getattr(handler, "unlocked", False):
+            # It waits (e.g. for deliveries to go out) and takes the lock as it needs.
+            return handler(req, state, **params)
+        with state.lock:
+            return handler(req, state, **params)
     except BadControl as error:
         return json_response(400, {"error": str(error)})
 
@@ -68,7 +77,7 @@ def clear_requests(req: Request, state: SandboxState) -> Response:
     return json_response(200, [])
 
 
-def _number(body: dict[str, Any], name: str, default: Any, *, integer: bool = False) -> Any:
+def number(body: dict[str, Any], name: str, default: Any, *, integer: bool = False) -> Any:
     value = body.get(name, default)
     if value is None:
         return None
@@ -91,7 +100,7 @@ def add_fault(state: SandboxState, body: Any) -> dict[str, Any]:
     method = body.get("method")
     if method is not None and not isinstance(method, str):
         raise BadControl("method must be a string.")
-    status = _number(body, "status", None, integer=True)
+    status = number(body, "status", None, integer=True)
     if status is not None and not 100 <= status <= 599:
         raise BadControl("status must be an HTTP status code.")
     raw_body = body.get("body")
@@ -99,7 +108,7 @@ def add_fault(state: SandboxState, body: Any) -> dict[str, Any]:
         raise BadControl("body must be a string.")
     if status is None and raw_body is not None:
         raise BadControl("body needs a status to go with it.")
-    times = _number(body, "times", 1, integer=True)
+    times = number(body, "times", 1, integer=True)
     if not times:
         raise BadControl("times must be at least 1.")
     fault = state.add_fault(
@@ -107,8 +116,8 @@ def add_fault(state: SandboxState, body: Any) -> dict[str, Any]:
         method=method.upper() if method else None,
         status=status,
         times=times,
-        retry_after=_number(body, "retry_after", None),
-        delay=_number(body, "delay", 0) or 0,
+        retry_after=number(body, "retry_after", None),
+        delay=number(body, "delay", 0) or 0,
         body=raw_body,
     )
     return asdict(fault)
@@ -116,7 +125,7 @@ def add_fault(state: SandboxState, body: Any) -> dict[str, Any]:
 
 @router.route("POST", "/faults")
 def post_fault(req: Request, state: SandboxState) -> Response:
-    body = _json_body(req)
+    body = json_body(req)
     # A list adds several at once.
     if isinstance(body.get("faults"), list):
         return json_response(201, [add_fault(state, item) for item in body["faults"]])
@@ -146,31 +155,42 @@ def revoke_all(req: Request, state: SandboxState) -> Response:
 
 @router.route("POST", "/advance-clock")
 def advance_clock(req: Request, state: SandboxState) -> Response:
-    seconds = _number(_json_body(req), "seconds", None)
+    seconds = number(json_body(req), "seconds", None)
     if seconds is None:
         raise BadControl("seconds is required.")
     state.clock_offset += seconds
+    state.touch()  # heartbeats and failure windows count on this clock too
     return json_response(200, {"clock_offset": state.clock_offset})
 
 
 CONFIG_FIELDS = ("token_ttl", "auto_approve", "rate_limit", "redirect_uri")
+# Numbers a test may change at run time (seconds, or counts for the limits).
+WEBHOOK_FIELDS = (
+    "webhook_heartbeat",
+    "webhook_timeout",
+    "webhook_failure_window",
+    "webhook_retry_base",
+    "webhooks_per_resource",
+    "webhooks_per_user",
+)
 
 
 @router.route("GET", "/config")
 def get_config(req: Request, state: SandboxState) -> Response:
-    return json_response(200, {name: getattr(state.config, name) for name in CONFIG_FIELDS})
+    names = (*CONFIG_FIELDS, "allow_local_webhooks", *WEBHOOK_FIELDS)
+    return json_response(200, {name: getattr(state.config, name) for name in names})
 
 
 @router.route("POST", "/config")
 def set_config(req: Request, state: SandboxState) -> Response:
-    body = _json_body(req)
-    unknown = set(body) - set(CONFIG_FIELDS)
+    body = json_body(req)
+    unknown = set(body) - {*CONFIG_FIELDS, "allow_local_webhooks", *WEBHOOK_FIELDS}
     if unknown:
         raise BadControl(f"Unknown settings: {', '.join(sorted(unknown))}.")
     if "token_ttl" in body:
-        state.config.token_ttl = _number(body, "token_ttl", None, integer=True) or 0
+        state.config.token_ttl = number(body, "token_ttl", None, integer=True) or 0
     if "rate_limit" in body:
-        state.config.rate_limit = _number(body, "rate_limit", None, integer=True) or None
+        state.config.rate_limit = number(body, "rate_limit", None, integer=True) or None
         state.rate_windows.clear()
     if "auto_approve" in body:
         if not isinstance(body["auto_approve"], bool):
@@ -180,6 +200,16 @@ def set_config(req: Request, state: SandboxState) -> Response:
         if body["redirect_uri"] is not None and not isinstance(body["redirect_uri"], str):
             raise BadControl("redirect_uri must be a string or null.")
         state.config.redirect_uri = body["redirect_uri"] or None
+    if "allow_local_webhooks" in body:
+        if not isinstance(body["allow_local_webhooks"], bool):
+            raise BadControl("allow_local_webhooks must be true or false.")
+        state.config.allow_local_webhooks = body["allow_local_webhooks"]
+    for name in WEBHOOK_FIELDS:
+        if name in body:
+            value = number(body, name, None)
+            if not value:
+                raise BadControl(f"{name} must be more than 0.")
+            setattr(state.config, name, value)
     return get_config(req, state)
 
 

@@ -255,6 +255,13 @@ def _exchange_code(state: SandboxState, form: dict[str, str]) -> Response:
         return oauth_error(
             400, "invalid_grant", "redirect_uri does not match the one used to authorize."
         )
+    if not code.code_challenge and "code_verifier" in form:
+        # A verifier for a code issued without a challenge is a PKCE downgrade: someone holding
+        # a code that was never bound to a verifier tries to pass it off as one (RFC 9700,
+        # 2.1.1; the server must refuse it).
+        return oauth_error(
+            400, "invalid_grant", "code_verifier was sent, but the code has no code_challenge."
+        )
     if code.code_challenge:
         verifier = form.get("code_verifier", "")
         if not VERIFIER.match(verifier) or not hmac.compare_digest(

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from html import escape
 
+from .act import ActError, act
 from .resources import task_permalink
-from .state import SandboxState, User, iso
+from .state import SandboxState, Task, User, iso
 from .web import Request, Response, Router, html_response
 
 router = Router()
@@ -96,7 +97,33 @@ def consent_page(
     return layout("Grant access", body)
 
 
-def _task_page(state: SandboxState, req: Request, task_gid: str) -> Response:
+def _act_form(state: SandboxState, task: Task, problem: str) -> str:
+    """Do what a person does in Asana, as one of the workspace's people; posts to this page."""
+    people = [u for u in state.users.values() if task.workspace in u.workspaces]
+    chosen = task.assignee or (people[0].gid if people else "")
+    options = "".join(
+        f"<option value='{escape(u.gid)}'{' selected' if u.gid == chosen else ''}>"
+        f"{escape(u.name)}</option>"
+        for u in people
+    )
+    toggle = ("reopen", "Reopen task") if task.completed else ("complete", "Mark complete")
+    alert = f"<p role='alert'><strong>{escape(problem)}</strong></p>" if problem else ""
+    return (
+        f"<form method='post'>{alert}"
+        f"<p><label for='as'>Act as</label> <select id='as' name='as'>{options}</select></p>"
+        "<div class='actions'>"
+        f"<button class='primary' type='submit' name='action' value='{toggle[0]}'>"
+        f"{toggle[1]}</button></div>"
+        "<p><label for='text'>Comment</label><br>"
+        "<textarea id='text' name='text' rows='3' style='width:100%'></textarea></p>"
+        "<div class='actions'>"
+        "<button type='submit' name='action' value='comment'>Comment</button></div></form>"
+    )
+
+
+def _task_page(
+    state: SandboxState, req: Request, task_gid: str, problem: str = "", code: int = 200
+) -> Response:
     task = state.tasks.get(task_gid)
     if task is None:
         return error_page(404, "Task not found", f"No task {task_gid} in the Asana sandbox.")
@@ -109,18 +136,36 @@ def _task_page(state: SandboxState, req: Request, task_gid: str) -> Response:
         if s.task == task.gid
     )
     status = "<span class='done'>Completed</span>" if task.completed else "Open"
+    places = ", ".join(
+        escape(state.sections[task.sections[g]].name) for g in task.projects if g in task.sections
+    )
     body = (
         f"<h1>{escape(task.name) or '(untitled task)'}</h1>"
         f"<dl><dt>Status</dt><dd>{status}</dd>"
         f"<dt>Assignee</dt><dd>{escape(assignee.name) if assignee else 'Unassigned'}</dd>"
         f"<dt>Projects</dt><dd>{projects}</dd>"
+        f"<dt>Section</dt><dd>{places or 'none'}</dd>"
+        f"<dt>Due</dt><dd>{escape(task.due_on or 'no due date')}</dd>"
         f"<dt>Workspace</dt><dd>{escape(state.workspaces[task.workspace].name)}</dd>"
         f"<dt>Created</dt><dd>{iso(task.created_at)}</dd></dl>"
         f"<p style='white-space: pre-wrap'>{escape(task.notes)}</p>"
+        f"{_act_form(state, task, problem)}"
         f"<h2 style='font-size:1rem'>Comments</h2>{stories or '<p class=muted>None yet.</p>'}"
         f"<p class='muted'>Permalink: <code>{escape(task_permalink(req.base_url, task))}</code></p>"
     )
-    return html_response(200, layout(task.name or "Task", body))
+    return html_response(code, layout(task.name or "Task", body))
+
+
+def task_action(req: Request, state: SandboxState, task_gid: str, **_: str) -> Response:
+    """A button on the task page: act, then back to the page (303), as a plain form."""
+    form = req.form()
+    try:
+        act(state, {**form, "task": task_gid})
+    except ActError as error:
+        if task_gid not in state.tasks:
+            return error_page(404, "Task not found", f"No task {task_gid} in the Asana sandbox.")
+        return _task_page(state, req, task_gid, problem=str(error), code=400)
+    return Response(303, b"", [("Location", req.path), ("Cache-Control", "no-store")])
 
 
 def _project_page(state: SandboxState, req: Request, project_gid: str) -> Response:
@@ -148,6 +193,12 @@ def classic_task_link(
     if task_gid == "list":
         return _project_page(state, req, project_gid)
     return _task_page(state, req, task_gid)
+
+
+# The buttons post to the page's own address, whichever permalink it was.
+router.add("POST", "/0/{project_gid}/{task_gid}", task_action)
+router.add("POST", "/1/{workspace_gid}/task/{task_gid}", task_action)
+router.add("POST", "/1/{workspace_gid}/project/{project_gid}/task/{task_gid}", task_action)
 
 
 @router.route("GET", "/1/{workspace_gid}/task/{task_gid}")

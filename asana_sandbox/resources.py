@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from .state import Project, SandboxState, Story, Task, User, Workspace, iso
+from .state import Project, SandboxState, Section, Story, Task, User, Webhook, Workspace, iso
 
 # A selection of fields: {"name": {}, "assignee": {"name": {}}}; an empty dict means "the field".
 FieldTree = dict[str, "FieldTree"]
@@ -33,6 +33,12 @@ def task_permalink(base_url: str, task: Task) -> str:
 
 def _maybe_iso(value: float | None) -> str | None:
     return iso(value) if value is not None else None
+
+
+def _membership(task: Task, project: str, c: RenderContext) -> dict[str, Any]:
+    """Asana's {project, section} for one of the task's projects."""
+    section = c.state.sections.get(task.sections.get(project, ""))
+    return {"project": c.state.projects[project], "section": section}
 
 
 Getter = Callable[[Any, RenderContext], Any]
@@ -82,7 +88,7 @@ TASK_FIELDS: dict[str, Getter] = {
     "html_notes": lambda t, c: t.html_notes,
     "followers": lambda t, c: [c.state.users[g] for g in t.followers],
     "projects": lambda t, c: [c.state.projects[g] for g in t.projects],
-    "memberships": lambda t, c: [{"project": c.state.projects[g]} for g in t.projects],
+    "memberships": lambda t, c: [_membership(t, g, c) for g in t.projects],
     "workspace": lambda t, c: c.state.workspaces[t.workspace],
     "parent": lambda t, c: None,
     "tags": lambda t, c: [],
@@ -100,6 +106,36 @@ TASK_FIELDS: dict[str, Getter] = {
     "num_subtasks": lambda t, c: 0,
     "dependencies": lambda t, c: [],
     "dependents": lambda t, c: [],
+}
+
+SECTION_FIELDS: dict[str, Getter] = {
+    "name": lambda s, c: s.name,
+    "created_at": lambda s, c: iso(s.created_at),
+    "project": lambda s, c: c.state.projects[s.project],
+    "projects": lambda s, c: [c.state.projects[s.project]],
+}
+
+
+def webhook_resource(w: Webhook, c: RenderContext) -> Any:
+    return c.state.projects.get(w.resource) or c.state.tasks.get(w.resource)
+
+
+WEBHOOK_FIELDS: dict[str, Getter] = {
+    "active": lambda w, c: w.active,
+    "resource": webhook_resource,
+    "target": lambda w, c: w.target,
+    "created_at": lambda w, c: iso(w.created_at),
+    "filters": lambda w, c: [dict(f) for f in w.filters],
+    "last_failure_at": lambda w, c: _maybe_iso(w.last_failure_at),
+    "last_failure_content": lambda w, c: w.last_failure_content,
+    "last_success_at": lambda w, c: _maybe_iso(w.last_success_at),
+    "delivery_retry_count": lambda w, c: w.delivery_retry_count,
+    "next_attempt_after": lambda w, c: _maybe_iso(w.next_attempt_after),
+    "failure_deletion_timestamp": lambda w, c: _maybe_iso(
+        w.failing_since + c.state.config.webhook_failure_window
+        if w.failing_since is not None
+        else None
+    ),
 }
 
 STORY_FIELDS: dict[str, Getter] = {
@@ -129,6 +165,8 @@ FIELDS: dict[type, dict[str, Getter]] = {
     Project: PROJECT_FIELDS,
     Task: TASK_FIELDS,
     Story: STORY_FIELDS,
+    Section: SECTION_FIELDS,
+    Webhook: WEBHOOK_FIELDS,
 }
 
 # What a list answers (and what a nested object shows) when opt_fields does not say.
@@ -138,6 +176,8 @@ COMPACT: dict[type, tuple[str, ...]] = {
     Project: ("name",),
     Task: ("name", "resource_subtype"),
     Story: ("created_at", "created_by", "resource_subtype", "text"),
+    Section: ("name",),
+    Webhook: ("active", "resource", "target"),
 }
 
 OPT_IN = {"num_subtasks", "dependencies", "dependents"}

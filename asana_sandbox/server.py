@@ -17,9 +17,15 @@ import sys
 import threading
 import traceback
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl
 
-from . import api, control, oauth, pages
+from . import api, control, oauth, pages, persist, webhooks
+
+# Imported for their routes, which they add to api.router and control.router.
+from . import webhook_api, webhook_controls  # noqa: F401  isort: skip
+from .redact import redact_fields, redact_headers, redact_value
 from .state import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -55,14 +61,20 @@ def fault_response(fault: Fault, path: str) -> Response:
 
 
 def _logged_body(req: Request) -> Any:
+    """The body as the log shows it: parsed, with its secrets redacted."""
     if not req.body:
         return None
     if req.content_type == "application/x-www-form-urlencoded":
-        return req.form()
+        return redact_fields(req.form())
     try:
-        return json.loads(req.body)
+        return redact_value(json.loads(req.body))
     except ValueError:
-        return req.body.decode("utf-8", "replace")
+        text = req.body.decode("utf-8", "replace")
+    try:
+        # A form sent without its content type still carries its secrets.
+        return redact_fields(dict(parse_qsl(text, keep_blank_values=True, strict_parsing=True)))
+    except ValueError:
+        return text
 
 
 class _HTTPServer(ThreadingHTTPServer):
@@ -191,7 +203,11 @@ class SandboxServer:
         redirect_uri: str | None = None,
         rate_limit: int | None = None,
         verbose: bool = False,
+        state_file: str | Path | None = None,
+        **webhook_options: Any,
     ) -> None:
+        """webhook_options: Config's webhook fields (allow_local_webhooks, webhook_heartbeat,
+        webhook_timeout, webhook_failure_window, webhook_retry_base, webhooks_per_…)."""
         config = Config(
             client_id=client_id,
             client_secret=client_secret,
@@ -199,22 +215,40 @@ class SandboxServer:
             token_ttl=token_ttl,
             auto_approve=auto_approve,
             rate_limit=rate_limit,
+            **webhook_options,
         )
         self.state = SandboxState(config)
+        self.state_file = Path(state_file) if state_file else None
+        self._saver: persist.Saver | None = None
+        if self.state_file is not None:
+            # Raises ValueError for a file it cannot read: never start over silently.
+            persist.load(self.state, self.state_file)
+            self._saver = persist.Saver(self.state, self.state_file)
+        self._dispatcher = webhooks.Dispatcher(self.state)
         self.verbose = verbose
         self.host = host
         self._stopping = threading.Event()
         self._serving = False
         self._stopped = False
         self._thread: threading.Thread | None = None
+        self._workers_started = False
         self._httpd = _HTTPServer((host, port), self)
         self.port: int = self._httpd.server_address[1]
         self.url = f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
     # --- lifecycle ---------------------------------------------------------------------------
 
+    def _start_workers(self) -> None:
+        if not self._workers_started:
+            self._workers_started = True
+            self._dispatcher.start()
+            if self._saver is not None:
+                self._saver.save_now()
+                self._saver.start()
+
     def start(self) -> SandboxServer:
         """Serve from a daemon thread; returns at once."""
+        self._start_workers()
         if self._thread is None:
             self._serving = True
             self._thread = threading.Thread(
@@ -228,6 +262,7 @@ class SandboxServer:
 
     def serve_forever(self) -> None:
         """Serve in this thread until stop() or KeyboardInterrupt."""
+        self._start_workers()
         self._serving = True
         self._httpd.serve_forever(poll_interval=0.2)
 
@@ -242,6 +277,10 @@ class SandboxServer:
         self._httpd.close_connections()
         if self._thread is not None:
             self._thread.join(timeout=5)
+        if self._workers_started:
+            self._dispatcher.stop()
+            if self._saver is not None:
+                self._saver.stop()
 
     def reset(self) -> None:
         self.state.reset()
@@ -257,8 +296,10 @@ class SandboxServer:
     def respond(self, req: Request) -> Response:
         state = self.state
         if req.path == control.PREFIX or req.path.startswith(control.PREFIX + "/"):
-            with state.lock:
-                return control.handle(req, state)
+            response = control.handle(req, state)
+            if req.method != "GET":
+                state.touch()
+            return response
         fault = state.take_fault(req.method, req.path)
         if fault is not None and fault.delay:
             # Sleep outside the lock so other requests go on meanwhile.
@@ -268,14 +309,17 @@ class SandboxServer:
         else:
             with state.lock:
                 response = self._route(req)
+                if req.method != "GET":
+                    state.touch()  # the state file is written soon after
         state.log(
             LoggedRequest(
                 method=req.method,
                 path=req.path,
-                query={k: ",".join(v) for k, v in req.query.items()},
+                query=redact_fields({k: ",".join(v) for k, v in req.query.items()}),
                 status=response.status,
                 time=iso(state.now()),
                 body=_logged_body(req),
+                headers=redact_headers(req.headers),
             )
         )
         return response

@@ -40,6 +40,14 @@ class Config:
     token_ttl: int = DEFAULT_TOKEN_TTL
     auto_approve: bool = False
     rate_limit: int | None = None
+    # Webhooks (see webhooks.py): Asana refuses localhost targets; tests and the demo allow them.
+    allow_local_webhooks: bool = False
+    webhook_heartbeat: float = 8 * 3600  # Asana: an empty delivery every 8 hours
+    webhook_timeout: float = 10.0  # Asana: no answer within 10 s is a failure
+    webhook_failure_window: float = 24 * 3600  # Asana: failing for 24 hours deletes the webhook
+    webhook_retry_base: float = 1.0  # first retry after this, doubling up to an hour
+    webhooks_per_resource: int = 1000
+    webhooks_per_user: int = 10000  # per user per app
 
 
 @dataclass
@@ -73,6 +81,15 @@ class Project:
 
 
 @dataclass
+class Section:
+    gid: str
+    name: str
+    project: str
+    created_at: float
+    resource_type = "section"
+
+
+@dataclass
 class Task:
     gid: str
     name: str
@@ -88,6 +105,8 @@ class Task:
     completed_at: float | None = None
     due_on: str | None = None
     followers: list[str] = field(default_factory=list)
+    # project gid -> section gid: the task's place in each of its projects.
+    sections: dict[str, str] = field(default_factory=dict)
     resource_type = "task"
 
 
@@ -101,6 +120,31 @@ class Story:
     html_text: str
     is_pinned: bool = False
     resource_type = "story"
+
+
+@dataclass
+class Webhook:
+    """A subscription of one app (client_id) acting as one user; see webhooks.py."""
+
+    gid: str
+    user: str
+    client_id: str
+    resource: str
+    workspace: str
+    target: str
+    secret: str
+    created_at: float
+    filters: list[dict[str, Any]] = field(default_factory=list)
+    active: bool = True
+    last_success_at: float | None = None
+    last_failure_at: float | None = None
+    last_failure_content: str = ""
+    delivery_retry_count: int = 0
+    next_attempt_after: float | None = None
+    # When the current run of failures began; the webhook goes when it lasts the window.
+    failing_since: float | None = None
+    last_heartbeat: float = 0.0
+    resource_type = "webhook"
 
 
 @dataclass
@@ -170,12 +214,15 @@ class LoggedRequest:
     status: int
     time: str
     body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
 
 
 # --- Seed data ---------------------------------------------------------------------------------
 # Deterministic: the same gids, names and dates on every start and after every reset, so tests and
 # the demo can refer to them. Dates count from a fixed Monday.
 
+# Every project's sections, the first being where new tasks land (Asana's board columns).
+SEED_SECTIONS = ["To do", "In progress", "Done"]
 SEED_EPOCH = datetime(2025, 1, 6, 9, 0, tzinfo=UTC).timestamp()
 
 SEED_WORKSPACES = ["Acme Engineering", "Acme Marketing"]
@@ -244,11 +291,39 @@ def _html_body(text: str) -> str:
     return f"<body>{escape(text, quote=False)}</body>"
 
 
+class Worker:
+    """A background thread that sleeps on `state.changed`; `stop()` wakes it and waits for it.
+    Subclasses write `_run`, returning once `self.stopping` is true."""
+
+    name = "asana-sandbox-worker"
+    join_timeout = 5.0
+
+    def __init__(self, state: SandboxState) -> None:
+        self.state = state
+        self.stopping = False
+        self._thread = threading.Thread(target=self._run, name=self.name, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        with self.state.lock:
+            self.stopping = True
+            self.state.changed.notify_all()
+        self._thread.join(timeout=self.join_timeout)
+
+    def _run(self) -> None:
+        raise NotImplementedError
+
+
 class SandboxState:
     """The live world. Read it from Python (under `lock` if the server is running)."""
 
     def __init__(self, config: Config | None = None) -> None:
         self.lock = threading.RLock()
+        # Notified on every change the webhook dispatcher or the state file should see.
+        self.changed = threading.Condition(self.lock)
+        self.version = 0
         self.initial_config = copy.deepcopy(config or Config())
         # Seconds added to the real clock: lets tests age codes and tokens without sleeping.
         self.clock_offset = 0.0
@@ -261,6 +336,9 @@ class SandboxState:
         with self.lock:
             self.config = copy.deepcopy(self.initial_config)
             self.clock_offset = 0.0
+            # A gid is never handed out twice: new objects after a reset go on from the
+            # highest gid ever issued (the seed's own gids are fixed).
+            high_water = getattr(self, "_next_gid", FIRST_GID)
             self._next_gid = FIRST_GID
             self._next_fault_id = 1
             self.workspaces: dict[str, Workspace] = {}
@@ -268,6 +346,8 @@ class SandboxState:
             self.projects: dict[str, Project] = {}
             self.tasks: dict[str, Task] = {}
             self.stories: dict[str, Story] = {}
+            self.sections: dict[str, Section] = {}
+            self.webhooks: dict[str, Webhook] = {}
             self.codes: dict[str, AuthCode] = {}
             self.grants: dict[str, Grant] = {}
             self.tokens: dict[str, AccessToken] = {}
@@ -276,6 +356,24 @@ class SandboxState:
             # Per access token: times of its recent requests, for the per-minute rate limit.
             self.rate_windows: dict[str, list[float]] = {}
             self._seed()
+            self._next_gid = max(self._next_gid, high_water)
+            # Webhook deliveries waiting for the dispatcher (webhooks.py), and its log.
+            self.outbox: list[Any] = []
+            self.delivery_log: list[dict[str, Any]] = []
+            self.webhook_faults: list[dict[str, Any]] = []
+            self.changed.notify_all()
+
+    def touch(self) -> None:
+        """Something changed: the state file and the webhook dispatcher look again."""
+        with self.lock:
+            self.version += 1
+            self.changed.notify_all()
+
+    def sections_of(self, project: str) -> list[Section]:
+        return sorted(
+            (s for s in self.sections.values() if s.project == project),
+            key=lambda s: (s.created_at, int(s.gid)),
+        )
 
     def now(self) -> float:
         return time.time() + self.clock_offset
@@ -344,6 +442,16 @@ class SandboxState:
                     html_text=_html_body(text),
                 )
             )
+        # Last, so the gids above stay what they were before sections existed.
+        for project in projects:
+            created = project.created_at
+            sections = [
+                self.add(Section(self.new_gid(), name, project.gid, created_at=created + i))
+                for i, name in enumerate(SEED_SECTIONS)
+            ]
+            for task in tasks:
+                if project.gid in task.projects:
+                    task.sections[project.gid] = sections[2 if task.completed else 0].gid
 
     def add(self, obj: Any) -> Any:
         """File a resource under its kind; returns it."""
@@ -353,6 +461,8 @@ class SandboxState:
             Project: self.projects,
             Task: self.tasks,
             Story: self.stories,
+            Section: self.sections,
+            Webhook: self.webhooks,
         }[type(obj)]
         table[obj.gid] = obj
         return obj
@@ -519,4 +629,5 @@ class SandboxState:
                 "projects": rows(self.projects, "created_at"),
                 "tasks": rows(self.tasks, "created_at", "modified_at", "completed_at"),
                 "stories": rows(self.stories, "created_at"),
+                "sections": rows(self.sections, "created_at"),
             }

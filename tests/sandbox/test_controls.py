@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 
 import pytest
@@ -9,7 +10,18 @@ import requests
 
 from asana_sandbox import start_sandbox
 
-from .helpers import ADA, KATHERINE, client_for, configure, control, dance, error_message
+from .helpers import (
+    ADA,
+    CLIENT_ID,
+    CLIENT_SECRET,
+    KATHERINE,
+    approve,
+    client_for,
+    configure,
+    control,
+    dance,
+    error_message,
+)
 
 
 def add_fault(sandbox, **fault) -> dict:
@@ -225,6 +237,53 @@ def test_the_log_records_faulted_requests_and_bodies(sandbox, ada, seed):
 
     assert entry["status"] == 503
     assert entry["body"] == {"data": {"workspace": seed["engineering"], "name": "x"}}
+
+
+def test_the_log_redacts_every_credential_of_the_oauth_dance(sandbox):
+    answer = dance(sandbox, ADA)
+    refresh = answer["refresh_token"]
+    requests.post(
+        f"{sandbox.url}/-/oauth_token",
+        data={"grant_type": "refresh_token", "refresh_token": refresh},
+        auth=(CLIENT_ID, CLIENT_SECRET),
+        timeout=5,
+    )
+    requests.post(
+        f"{sandbox.url}/-/oauth_revoke",
+        data={"token": refresh, "client_id": CLIENT_ID, "client_secret": CLIENT_SECRET},
+        timeout=5,
+    )
+    requests.get(
+        f"{sandbox.url}/api/1.0/users/me",
+        params={"access_token": answer["access_token"]},
+        headers={"Authorization": f"Bearer {answer['access_token']}"},
+        timeout=5,
+    )
+
+    log = control(sandbox, "GET", "requests").json()
+    text = json.dumps(log)
+
+    exchange, refreshed = [e for e in log if e["path"] == "/-/oauth_token"]
+    (revoked,) = [e for e in log if e["path"] == "/-/oauth_revoke"]
+    (me,) = [e for e in log if e["path"] == "/api/1.0/users/me"]
+    for secret in (CLIENT_SECRET, refresh, answer["access_token"]):
+        assert secret not in text
+    assert exchange["body"]["client_secret"] == "[REDACTED]"
+    assert exchange["body"]["code"] == "[REDACTED]"
+    assert exchange["body"]["code_verifier"] == "[REDACTED]"
+    assert exchange["body"]["grant_type"] == "authorization_code"  # the rest stays readable
+    assert refreshed["body"]["refresh_token"] == "[REDACTED]"
+    assert refreshed["headers"]["authorization"] == "Basic [REDACTED]"
+    assert revoked["body"]["token"] == "[REDACTED]"
+    assert me["query"]["access_token"] == "[REDACTED]"
+    assert me["headers"]["authorization"] == "Bearer [REDACTED]"
+
+
+def test_the_log_redacts_the_code_the_authorize_redirect_carries_nowhere_else(sandbox):
+    """Codes leave the sandbox only in the Location header, which the log does not keep."""
+    code = approve(sandbox, ADA)
+
+    assert code not in json.dumps(control(sandbox, "GET", "requests").json())
 
 
 def test_the_log_can_be_cleared(sandbox, ada):

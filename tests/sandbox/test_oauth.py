@@ -255,6 +255,17 @@ def test_a_code_without_pkce_needs_no_verifier(sandbox):
     assert exchange(sandbox, code).status_code == 200
 
 
+def test_a_verifier_for_a_code_issued_without_a_challenge_is_refused(sandbox):
+    """RFC 9700, 2.1.1: a PKCE downgrade. The code was never bound to a verifier, so a client
+    that sends one is not the one that started the dance (or was tricked out of its challenge)."""
+    verifier, _ = pkce_pair()
+    code = approve(sandbox, ADA)  # no code_challenge
+
+    assert_oauth_error(exchange(sandbox, code, verifier), 400, "invalid_grant")
+    # The attempt spends the code: it cannot be retried without the verifier either.
+    assert_oauth_error(exchange(sandbox, code), 400, "invalid_grant")
+
+
 def test_the_redirect_uri_must_match_the_one_used_to_authorize(sandbox):
     verifier, challenge = pkce_pair()
     code = approve(sandbox, ADA, challenge)

@@ -12,7 +12,8 @@ import asana
 import pytest
 from asana.rest import ApiException
 
-from .helpers import ADA, client_for
+from .helpers import ADA, client_for, configure
+from .receiver import start_receiver
 
 
 @pytest.fixture
@@ -85,3 +86,25 @@ def test_the_sdk_raises_its_own_error_for_asanas_errors(sdk):
 
     assert raised.value.status == 404
     assert json.loads(raised.value.body)["errors"][0]["message"] == "task: Unknown object: 123"
+
+
+def test_the_sdk_establishes_lists_updates_and_deletes_webhooks(sdk, sandbox, seed):
+    configure(sandbox, allow_local_webhooks=True)
+    receiver, server = start_receiver()
+    hooks = asana.WebhooksApi(sdk)
+    try:
+        created = hooks.create_webhook(
+            {"data": {"resource": seed["backend"], "target": receiver.url}}, {}
+        )
+        listed = list(hooks.get_webhooks(seed["engineering"], {"resource": seed["backend"]}))
+        filters = [{"resource_type": "task", "action": "changed", "fields": ["completed"]}]
+        updated = hooks.update_webhook({"data": {"filters": filters}}, created["gid"], {})
+        hooks.delete_webhook(created["gid"])
+    finally:
+        server.shutdown()
+        server.server_close()
+
+    assert created["resource"]["gid"] == seed["backend"] and created["active"] is True
+    assert [w["gid"] for w in listed] == [created["gid"]]
+    assert updated["filters"] == filters
+    assert sandbox.state.webhooks == {}

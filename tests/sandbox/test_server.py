@@ -157,6 +157,14 @@ def test_the_command_prints_its_url_and_serves(command):
         "auto_approve": True,
         "rate_limit": 50,
         "redirect_uri": None,
+        # Asana's own figures by default.
+        "allow_local_webhooks": False,
+        "webhook_heartbeat": 8 * 3600,
+        "webhook_timeout": 10,
+        "webhook_failure_window": 24 * 3600,
+        "webhook_retry_base": 1,
+        "webhooks_per_resource": 1000,
+        "webhooks_per_user": 10000,
     }
     assert requests.get(f"{url}/api/1.0/users/me", timeout=5).status_code == 401
 
