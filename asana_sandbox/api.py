@@ -21,7 +21,7 @@ from urllib.parse import urlencode
 from . import changes
 from .resources import FieldTree, RenderContext, parse_opt_fields, present
 from .state import AccessToken, Project, SandboxState, Task, User, Workspace
-from .web import RATE_LIMITED, ApiError, Handler, Request, Response, Router, json_response
+from .web import RATE_LIMITED, Handler, Refusal, Request, Response, Router, json_response
 
 API_PREFIX = "/api/1.0"
 PAGE_MAX = 100
@@ -80,7 +80,7 @@ def handle(req: Request, state: SandboxState) -> Response:
     matched = router.match(req.method, path)
     if matched is None:
         # Asana answers an unknown route, or a method a path does not take, with a 404.
-        return ApiError(404, "No matching route for request").response()
+        return Refusal(404, "No matching route for request").response()
     handler, params = matched
     try:
         access = authenticate(req, state)
@@ -94,7 +94,7 @@ def handle(req: Request, state: SandboxState) -> Response:
             parse_opt_fields(req.query.get("opt_fields", [])),
         )
         return handler(call, **params)
-    except ApiError as error:
+    except Refusal as error:
         return error.response()
 
 
@@ -104,7 +104,7 @@ def authenticate(req: Request, state: SandboxState) -> AccessToken:
     access = state.live_token(token.strip()) if scheme.lower() == "bearer" else None
     if access is None:
         # Asana gives the same answer for a missing, unknown, expired or revoked token.
-        raise ApiError(401, "Not Authorized")
+        raise Refusal(401, "Not Authorized")
     return access
 
 
@@ -122,14 +122,14 @@ def check_rate_limit(access: AccessToken, state: SandboxState) -> None:
     # The next request gets through once enough of the recent ones have left the minute.
     leaving = window[len(window) - limit]
     retry_after = max(1, math.ceil(leaving + 60 - now))
-    raise ApiError(429, RATE_LIMITED, headers=[("Retry-After", str(retry_after))])
+    raise Refusal(429, RATE_LIMITED, headers=[("Retry-After", str(retry_after))])
 
 
 def check_scope(access: AccessToken, scope: str | None) -> None:
     granted = {SCOPE_ALIASES.get(s, s) for s in access.scopes}
     if scope is None or granted & FULL_ACCESS or scope in granted:
         return
-    raise ApiError(
+    raise Refusal(
         403,
         f"This request needs the OAuth scope {scope}, which the token was not granted "
         f"(granted: {' '.join(sorted(access.scopes))}).",
@@ -151,7 +151,7 @@ def needs(scope: str) -> Callable[[Handler], Handler]:
 
 def _check_gid(value: str, name: str) -> str:
     if not GID.match(value):
-        raise ApiError(400, f"{name}: Not a recognized ID: {value}")
+        raise Refusal(400, f"{name}: Not a recognized ID: {value}")
     return value
 
 
@@ -159,7 +159,7 @@ def known(table: dict[str, Any], gid: str, kind: str) -> Any:
     """The object filed under gid, or Asana's 404 for the kind; a malformed gid is a 400."""
     found = table.get(_check_gid(gid, kind))
     if found is None:
-        raise ApiError(404, f"{kind}: Unknown object: {gid}")
+        raise Refusal(404, f"{kind}: Unknown object: {gid}")
     return found
 
 
@@ -168,18 +168,18 @@ def visible_workspace(call: Call, gid: str, *, in_body: bool = False) -> Workspa
     resource), in a request body a 400 (a bad value), as for projects."""
     workspace = call.state.workspaces.get(_check_gid(gid, "workspace"))
     if workspace is None:
-        raise ApiError(400 if in_body else 404, f"workspace: Unknown object: {gid}")
+        raise Refusal(400 if in_body else 404, f"workspace: Unknown object: {gid}")
     if gid not in call.user.workspaces:
-        raise ApiError(403, "You do not have access to this workspace.")
+        raise Refusal(403, "You do not have access to this workspace.")
     return workspace
 
 
 def visible_task(call: Call, gid: str) -> Task:
     task = call.state.tasks.get(_check_gid(gid, "task"))
     if task is None:
-        raise ApiError(404, f"task: Unknown object: {gid}")
+        raise Refusal(404, f"task: Unknown object: {gid}")
     if task.workspace not in call.user.workspaces:
-        raise ApiError(403, "You do not have access to this task.")
+        raise Refusal(403, "You do not have access to this task.")
     return task
 
 
@@ -189,10 +189,10 @@ def visible_user(call: Call, ref: str) -> User:
     user = call.state.find_user(ref)
     if user is None:
         if not GID.match(ref) and "@" not in ref:
-            raise ApiError(400, f"user: Not a recognized ID: {ref}")
-        raise ApiError(404, f"user: Unknown object: {ref}")
+            raise Refusal(400, f"user: Not a recognized ID: {ref}")
+        raise Refusal(404, f"user: Unknown object: {ref}")
     if not set(user.workspaces) & set(call.user.workspaces):
-        raise ApiError(403, "You do not have access to this user.")
+        raise Refusal(403, "You do not have access to this user.")
     return user
 
 
@@ -212,7 +212,7 @@ def _decode_offset(token: str, path: str) -> int:
             raise ValueError
         return decoded["o"]
     except (ValueError, KeyError, TypeError) as error:
-        raise ApiError(400, "offset: Your pagination token is invalid.") from error
+        raise Refusal(400, "offset: Your pagination token is invalid.") from error
 
 
 def _int_param(call: Call, name: str, low: int, high: int) -> int | None:
@@ -220,7 +220,7 @@ def _int_param(call: Call, name: str, low: int, high: int) -> int | None:
     if raw is None:
         return None
     if not re.fullmatch(r"-?\d+", raw.strip()) or not low <= int(raw) <= high:
-        raise ApiError(400, f"{name}: Must be an integer between {low} and {high}, not: {raw}")
+        raise Refusal(400, f"{name}: Must be an integer between {low} and {high}, not: {raw}")
     return int(raw)
 
 
@@ -257,12 +257,12 @@ def read_data(req: Request) -> dict[str, Any]:
     try:
         body = json.loads(req.body.decode("utf-8") or "null")
     except (UnicodeDecodeError, ValueError) as error:
-        raise ApiError(400, "Could not parse request data, invalid JSON") from error
+        raise Refusal(400, "Could not parse request data, invalid JSON") from error
     if not isinstance(body, dict) or not isinstance(body.get("data"), dict):
-        raise ApiError(400, "data: Missing input")
+        raise Refusal(400, "data: Missing input")
     for key in body:
         if key not in ("data", "options"):
-            raise ApiError(
+            raise Refusal(
                 400,
                 f"Unrecognized request field '{key}'. The only allowed keys at the top level "
                 "are: data, options.",
@@ -275,25 +275,25 @@ def _text_of(html_text: str, name: str) -> str:
     try:
         root = ET.fromstring(html_text)
     except ET.ParseError as error:
-        raise ApiError(400, f"{name}: XML is invalid: {error}") from error
+        raise Refusal(400, f"{name}: XML is invalid: {error}") from error
     if root.tag != "body":
-        raise ApiError(400, f"{name}: Rich text must be wrapped in a <body> element")
+        raise Refusal(400, f"{name}: Rich text must be wrapped in a <body> element")
     return "".join(root.itertext())
 
 
 def rich_text(data: dict[str, Any], plain: str, html: str) -> tuple[str, str] | None:
     """(plain, html) from whichever of the two fields was sent; None if neither."""
     if plain in data and html in data:
-        raise ApiError(400, f"You may only provide one of {plain} or {html}")
+        raise Refusal(400, f"You may only provide one of {plain} or {html}")
     if html in data:
         value = data[html]
         if not isinstance(value, str):
-            raise ApiError(400, f"{html}: Not a string")
+            raise Refusal(400, f"{html}: Not a string")
         return _text_of(value, html), value
     if plain in data:
         value = data[plain]
         if not isinstance(value, str):
-            raise ApiError(400, f"{plain}: Not a string")
+            raise Refusal(400, f"{plain}: Not a string")
         return value, f"<body>{escape(value, quote=False)}</body>"
     return None
 
@@ -301,7 +301,7 @@ def rich_text(data: dict[str, Any], plain: str, html: str) -> tuple[str, str] | 
 def _string(data: dict[str, Any], name: str) -> str | None:
     value = data.get(name)
     if value is not None and not isinstance(value, str):
-        raise ApiError(400, f"{name}: Not a string")
+        raise Refusal(400, f"{name}: Not a string")
     return value
 
 
@@ -310,14 +310,14 @@ def _boolean(data: dict[str, Any], name: str) -> bool | None:
     if isinstance(value, str) and value in ("true", "false"):  # form-encoded bodies
         return value == "true"
     if value is not None and not isinstance(value, bool):
-        raise ApiError(400, f"{name}: Not a boolean: {value!r}")
+        raise Refusal(400, f"{name}: Not a boolean: {value!r}")
     return value
 
 
 def _due_on(data: dict[str, Any]) -> str | None:
     value = data.get("due_on")
     if value is not None and (not isinstance(value, str) or not DATE.match(value)):
-        raise ApiError(400, f"due_on: Date must be in ISO-8601 (yyyy-mm-dd) format, not: {value}")
+        raise Refusal(400, f"due_on: Date must be in ISO-8601 (yyyy-mm-dd) format, not: {value}")
     return value
 
 
@@ -326,15 +326,15 @@ def _assignee(call: Call, value: Any, workspace: Workspace) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str) or not value.strip():
-        raise ApiError(400, f"assignee: Not a recognized ID: {value}")
+        raise Refusal(400, f"assignee: Not a recognized ID: {value}")
     if value == "me":
         return call.user.gid
     if not GID.match(value) and "@" not in value:
-        raise ApiError(400, f"assignee: Not a recognized ID: {value}")
+        raise Refusal(400, f"assignee: Not a recognized ID: {value}")
     user = call.state.find_user(value)
     if user is None or workspace.gid not in user.workspaces:
         # Asana's words for a plain (non-organization) workspace.
-        raise ApiError(400, f"assignee: Not a user in Workspace: {workspace.gid}")
+        raise Refusal(400, f"assignee: Not a user in Workspace: {workspace.gid}")
     return user.gid
 
 
@@ -342,16 +342,16 @@ def _projects(call: Call, value: Any) -> list[Project]:
     if isinstance(value, str):  # form-encoded: a comma-separated list
         value = [v for v in value.split(",") if v]
     if not isinstance(value, list):
-        raise ApiError(400, "projects: Not an array")
+        raise Refusal(400, "projects: Not an array")
     projects = []
     for i, gid in enumerate(value):
         if not isinstance(gid, str) or not GID.match(gid):
-            raise ApiError(400, f"projects: [{i}]: Not a recognized ID: {gid}")
+            raise Refusal(400, f"projects: [{i}]: Not a recognized ID: {gid}")
         project = call.state.projects.get(gid)
         if project is None:
-            raise ApiError(400, f"projects: [{i}]: Unknown object: {gid}")
+            raise Refusal(400, f"projects: [{i}]: Unknown object: {gid}")
         if project.workspace not in call.user.workspaces:
-            raise ApiError(403, "You do not have access to this project.")
+            raise Refusal(403, "You do not have access to this project.")
         projects.append(project)
     return projects
 
@@ -443,7 +443,7 @@ def typeahead_for_workspace(call: Call, workspace_gid: str) -> Response:
     kind = call.req.param("resource_type") or call.req.param("type") or "user"
     if kind not in TYPEAHEAD_TYPES:
         allowed = ", ".join(sorted(TYPEAHEAD_TYPES))
-        raise ApiError(400, f"resource_type: Not one of the allowed values ({allowed}): {kind}")
+        raise Refusal(400, f"resource_type: Not one of the allowed values ({allowed}): {kind}")
     count = _int_param(call, "count", 1, PAGE_MAX) or TYPEAHEAD_DEFAULT
     query = call.req.param("query") or ""
     state = call.state
@@ -482,9 +482,9 @@ def typeahead_for_workspace(call: Call, workspace_gid: str) -> Response:
 def create_task(call: Call) -> Response:
     data = read_data(call.req)
     if not any(data.get(k) for k in ("workspace", "projects", "parent")):
-        raise ApiError(400, "You should specify one of workspace, parent, projects")
+        raise Refusal(400, "You should specify one of workspace, parent, projects")
     if data.get("parent"):
-        raise ApiError(400, "parent: Subtasks are not supported by the Asana sandbox")
+        raise Refusal(400, "parent: Subtasks are not supported by the Asana sandbox")
     projects = _projects(call, data["projects"]) if data.get("projects") else []
     if data.get("workspace"):
         workspace = visible_workspace(call, str(data["workspace"]), in_body=True)
@@ -492,7 +492,7 @@ def create_task(call: Call) -> Response:
         workspace = call.state.workspaces[projects[0].workspace]
     for i, project in enumerate(projects):
         if project.workspace != workspace.gid:
-            raise ApiError(
+            raise Refusal(
                 400, f"projects: [{i}]: Project {project.gid} is not in workspace {workspace.gid}"
             )
     name = _string(data, "name") or ""
@@ -537,7 +537,7 @@ def update_task(call: Call, task_gid: str) -> Response:
     data = read_data(call.req)
     for locked in ("projects", "workspace", "memberships", "parent", "tags"):
         if locked in data:
-            raise ApiError(400, f"{locked}: Cannot write this property")
+            raise Refusal(400, f"{locked}: Cannot write this property")
     # Validate everything before changing anything: a 400 leaves the task as it was.
     values: dict[str, Any] = {}
     if "name" in data:
@@ -577,7 +577,7 @@ def create_story_for_task(call: Call, task_gid: str) -> Response:
     data = read_data(call.req)
     text = rich_text(data, "text", "html_text")
     if text is None or not text[0].strip():
-        raise ApiError(400, "text: Missing input")
+        raise Refusal(400, "text: Missing input")
     story = changes.add_comment(
         call.state, task, call.user.gid, *text, is_pinned=bool(_boolean(data, "is_pinned"))
     )

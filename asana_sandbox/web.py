@@ -89,7 +89,7 @@ class Response:
         return next((v for k, v in self.headers if k.lower() == name.lower()), None)
 
 
-class ApiError(Exception):
+class Refusal(Exception):
     """An Asana-shaped error; raised anywhere in an API handler, answered by the router."""
 
     def __init__(

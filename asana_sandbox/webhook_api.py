@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 from . import webhooks
 from .api import Call, needs, paginated, read_data, router, visible_task, visible_workspace
 from .state import SandboxState, Webhook
-from .web import ApiError, Response
+from .web import Refusal, Response
 
 FILTER_KEYS = {"resource_type", "resource_subtype", "action", "fields"}
 ACTIONS = {"changed", "added", "removed", "deleted", "undeleted"}
@@ -42,7 +42,7 @@ def client_of(call: Call) -> str:
 def _resource(call: Call, gid: Any) -> Any:
     """The project or task to watch (both are what Tasklink needs; Asana takes more kinds)."""
     if not isinstance(gid, str) or not gid:
-        raise ApiError(400, "resource: Missing input")
+        raise Refusal(400, "resource: Missing input")
     project = call.state.projects.get(gid)
     if project is not None:
         visible_workspace(call, project.workspace, in_body=True)
@@ -50,65 +50,65 @@ def _resource(call: Call, gid: Any) -> Any:
     if gid in call.state.tasks:
         return visible_task(call, gid)
     if gid in call.state.workspaces:
-        raise ApiError(400, "resource: The Asana sandbox takes webhooks on projects and tasks only")
-    raise ApiError(400, f"resource: Unknown object: {gid}")
+        raise Refusal(400, "resource: The Asana sandbox takes webhooks on projects and tasks only")
+    raise Refusal(400, f"resource: Unknown object: {gid}")
 
 
 def _filters(value: Any) -> list[dict[str, Any]]:
     if value is None:
         return []
     if not isinstance(value, list):
-        raise ApiError(400, "filters: Not an array")
+        raise Refusal(400, "filters: Not an array")
     out = []
     for i, rule in enumerate(value):
         if not isinstance(rule, dict):
-            raise ApiError(400, f"filters: [{i}]: Not an object")
+            raise Refusal(400, f"filters: [{i}]: Not an object")
         unknown = set(rule) - FILTER_KEYS
         if unknown:
-            raise ApiError(400, f"filters: [{i}]: Unknown field: {sorted(unknown)[0]}")
+            raise Refusal(400, f"filters: [{i}]: Unknown field: {sorted(unknown)[0]}")
         for key in ("resource_type", "resource_subtype", "action"):
             if key in rule and not isinstance(rule[key], str):
-                raise ApiError(400, f"filters: [{i}]: {key}: Not a string")
+                raise Refusal(400, f"filters: [{i}]: {key}: Not a string")
         if rule.get("action") and rule["action"] not in ACTIONS:
-            raise ApiError(400, f"filters: [{i}]: action: Not a valid action: {rule['action']}")
+            raise Refusal(400, f"filters: [{i}]: action: Not a valid action: {rule['action']}")
         fields = rule.get("fields")
         if fields is not None:
             if not isinstance(fields, list) or not all(isinstance(f, str) for f in fields):
-                raise ApiError(400, f"filters: [{i}]: fields: Not an array of strings")
+                raise Refusal(400, f"filters: [{i}]: fields: Not an array of strings")
             if rule.get("action") != "changed":
-                raise ApiError(400, f"filters: [{i}]: fields: Only valid with action changed")
+                raise Refusal(400, f"filters: [{i}]: fields: Only valid with action changed")
         out.append(dict(rule))
     return out
 
 
 def _target(call: Call, value: Any) -> str:
     if not isinstance(value, str) or not value:
-        raise ApiError(400, "target: Missing input")
+        raise Refusal(400, "target: Missing input")
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ApiError(400, f"target: Not a valid URL: {value}")
+        raise Refusal(400, f"target: Not a valid URL: {value}")
     if not call.state.config.allow_local_webhooks and webhooks.is_local(value, resolve=False):
         raise local_target(value)
     return value
 
 
-def local_target(target: str) -> ApiError:
+def local_target(target: str) -> Refusal:
     # The spec: "Invalid hostnames like localhost will receive a 403 Forbidden".
-    return ApiError(403, f"target: Invalid hostname: {urlsplit(target).hostname}")
+    return Refusal(403, f"target: Invalid hostname: {urlsplit(target).hostname}")
 
 
 def _check_limits(call: Call, resource: str) -> None:
     config, client = call.state.config, client_of(call)
     alive = list(call.state.webhooks.values())
     if sum(1 for w in alive if w.resource == resource) >= config.webhooks_per_resource:
-        raise ApiError(
+        raise Refusal(
             403,
             f"Too many webhooks on resource {resource} (the limit is "
             f"{config.webhooks_per_resource}).",
         )
     mine = sum(1 for w in alive if w.user == call.user.gid and w.client_id == client)
     if mine >= config.webhooks_per_user:
-        raise ApiError(
+        raise Refusal(
             403,
             f"Too many webhooks for this user and app (the limit is {config.webhooks_per_user}).",
         )
@@ -117,7 +117,7 @@ def _check_limits(call: Call, resource: str) -> None:
 def _own_webhook(call: Call, gid: str) -> Webhook:
     webhook = call.state.webhooks.get(gid)
     if webhook is None or webhook.user != call.user.gid or webhook.client_id != client_of(call):
-        raise ApiError(404, f"webhook: Unknown object: {gid}")
+        raise Refusal(404, f"webhook: Unknown object: {gid}")
     return webhook
 
 
@@ -138,7 +138,7 @@ def create_webhook(call: Call) -> Response:
         # While this request is open, as Asana does: the target must echo the secret.
         refused = webhooks.handshake(target, secret, config.webhook_timeout)
     if refused:
-        raise ApiError(400, HANDSHAKE_FAILED.format(refused))
+        raise Refusal(400, HANDSHAKE_FAILED.format(refused))
     _check_limits(call, resource.gid)  # others may have made some meanwhile
     state = call.state
     webhook = state.add(
@@ -164,7 +164,7 @@ def create_webhook(call: Call) -> Response:
 def get_webhooks(call: Call) -> Response:
     workspace_gid = call.req.param("workspace")
     if not workspace_gid:
-        raise ApiError(400, "workspace: Missing input")
+        raise Refusal(400, "workspace: Missing input")
     workspace = visible_workspace(call, workspace_gid)
     resource = call.req.param("resource")
     client = client_of(call)
@@ -192,7 +192,7 @@ def update_webhook(call: Call, webhook_gid: str) -> Response:
     data = read_data(call.req)
     for key in data:
         if key != "filters":
-            raise ApiError(400, f"{key}: Cannot write this property")
+            raise Refusal(400, f"{key}: Cannot write this property")
     if "filters" in data:
         webhook.filters = _filters(data["filters"])
     return call.answer(200, {"data": call.show(webhook, single=True)})

@@ -7,13 +7,15 @@ in-process scripts) serves benchmarks/bench_urls.py.
 
 import os
 
+from asana_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+
 # Production defaults apply (DEBUG off, manifest static files); only what a loopback benchmark
 # cannot provide is given a default here.
 os.environ.setdefault("DJANGO_SECRET_KEY", "benchmark-secret-key-not-for-production-0123456789")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/tasklink_bench")
-os.environ.setdefault("ASANA_CLIENT_ID", "sandbox-client-id")
-os.environ.setdefault("ASANA_CLIENT_SECRET", "sandbox-client-secret")
+os.environ.setdefault("ASANA_CLIENT_ID", DEFAULT_CLIENT_ID)
+os.environ.setdefault("ASANA_CLIENT_SECRET", DEFAULT_CLIENT_SECRET)
 os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 from config.settings import *  # noqa: E402, F403

@@ -18,7 +18,6 @@ import shutil
 import statistics
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -77,6 +76,7 @@ from asana_sandbox import server as sandbox_server  # noqa: E402
 from asana_sandbox.server import SandboxServer, start_sandbox  # noqa: E402
 from integrations.asana.client import AsanaClient  # noqa: E402
 from integrations.exceptions import ApiError  # noqa: E402
+from tests.support import connect_identity, run_at_once  # noqa: E402
 
 
 class Bench:
@@ -98,25 +98,10 @@ class Bench:
 
     def identity(self, *, expired: bool = False) -> UserSocialAuth:
         """A connected identity with real sandbox tokens (expired here, or not)."""
-        answer = self.sandbox.state.issue_tokens("ada@acme.test")
         issued = time.time() - (7200 if expired else 0)
         # One identity per Asana person: the previous scenario's goes.
-        UserSocialAuth.objects.filter(provider="asana", uid=answer["data"]["gid"]).delete()
-        return UserSocialAuth.objects.create(
-            user=self.user,
-            provider="asana",
-            uid=answer["data"]["gid"],
-            extra_data={
-                "access_token": answer["access_token"],
-                "refresh_token": answer["refresh_token"],
-                "expires_in": answer["expires_in"],
-                "auth_time": int(issued),
-                "token_type": "bearer",
-                "gid": answer["data"]["gid"],
-                "name": answer["data"]["name"],
-                "email": answer["data"]["email"],
-            },
-        )
+        UserSocialAuth.objects.filter(provider="asana").delete()
+        return connect_identity(self.user, self.sandbox, auth_time=issued)
 
     def count_calls(self, operation: Callable[[], Any]) -> tuple[int, int, str]:
         """(calls to Asana, of which token refreshes, outcome) for one operation."""
@@ -182,25 +167,13 @@ def concurrent_refreshes(bench: Bench, token_delay: float) -> tuple[int, int, in
             json={"path": "/-/oauth_token", "method": "POST", "delay": token_delay},
         )
     bench.control("DELETE", "/_sandbox/requests")
-    start = threading.Barrier(CONCURRENT)
-    outcomes: list[bool] = []
-
-    def one_call() -> None:
-        try:
-            mine = UserSocialAuth.objects.get(pk=identity.pk)
-            start.wait(timeout=30)
-            AsanaClient(auth=mine).get_me()
-            outcomes.append(True)
-        except Exception:  # counted as a failure; the figure is what matters here
-            outcomes.append(False)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=one_call) for _ in range(CONCURRENT)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = run_at_once(
+        CONCURRENT,
+        prepare=lambda: UserSocialAuth.objects.get(pk=identity.pk),
+        act=lambda mine: AsanaClient(auth=mine).get_me(),
+    )
+    # An exception is counted as a failure; the figure is what matters here.
+    outcomes = [not isinstance(result, Exception) for result in results]
     refreshes = sum(1 for e in bench.log() if e["path"] == "/-/oauth_token")
     return refreshes, outcomes.count(True), outcomes.count(False)
 

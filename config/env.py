@@ -7,6 +7,7 @@ names the variable, never fall back silently to a default.
 from __future__ import annotations
 
 import os
+from typing import Any
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -60,7 +61,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def env_database(name: str, default: str) -> dict:
+def env_database(name: str, default: str) -> dict[str, Any]:
     raw = os.environ.get(name) or default
     try:
         config = dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=True)
@@ -76,7 +77,7 @@ def env_database(name: str, default: str) -> dict:
         # refreshes queue behind each other instead of failing with "database is locked".
         # The timeout outlasts a refresh at Asana (ASANA_READ_TIMEOUT).
         config.setdefault("OPTIONS", {}).update(transaction_mode="IMMEDIATE", timeout=20)
-    return config
+    return dict(config)
 
 
 def env_url(name: str, default: str) -> str:

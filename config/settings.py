@@ -6,6 +6,7 @@ from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
 
+from asana_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 from config.env import (
     env_bool,
     env_database,
@@ -208,11 +209,14 @@ CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
 
+# The issue-tracker plugins this Tasklink runs (integrations/registry.py loads them).
+TASKLINK_PLUGINS = ["integrations.asana.plugin.plugin"]
+
 # --- Asana -------------------------------------------------------------------------------
 # The sandbox (manage.py asana_sandbox) and app.asana.com differ only by ASANA_BASE_URL.
 ASANA_BASE_URL = env_url("ASANA_BASE_URL", "https://app.asana.com")
-SANDBOX_CLIENT_ID = "sandbox-client-id"
-SANDBOX_CLIENT_SECRET = "sandbox-client-secret"
+# The sandbox's own app credentials, from the one place they are defined.
+SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET = DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
 ASANA_CLIENT_ID = env_str("ASANA_CLIENT_ID") or (SANDBOX_CLIENT_ID if DEBUG else "")
 ASANA_CLIENT_SECRET = env_str("ASANA_CLIENT_SECRET") or (SANDBOX_CLIENT_SECRET if DEBUG else "")
 ASANA_SCOPES = env_list(
@@ -240,7 +244,7 @@ SOCIAL_AUTH_URL_NAMESPACE = "social"
 SOCIAL_AUTH_JSONFIELD_ENABLED = True
 SOCIAL_AUTH_REDIRECT_IS_HTTPS = APP_BASE_URL.startswith("https://")
 SOCIAL_AUTH_SANITIZE_REDIRECTS = True
-SOCIAL_AUTH_ALLOWED_REDIRECT_HOSTS = []
+SOCIAL_AUTH_ALLOWED_REDIRECT_HOSTS: list[str] = []
 SOCIAL_AUTH_LOGIN_ERROR_URL = "/account/identities/"
 SOCIAL_AUTH_NEW_ASSOCIATION_REDIRECT_URL = None
 SOCIAL_AUTH_REQUESTS_TIMEOUT = ASANA_READ_TIMEOUT

@@ -2,10 +2,12 @@
 
 import os
 
+from asana_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET
+
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-secret-key-not-for-production-0123456789abcdef")
 os.environ.setdefault("DJANGO_SECURE_SSL_REDIRECT", "false")
-os.environ.setdefault("ASANA_CLIENT_ID", "sandbox-client-id")
-os.environ.setdefault("ASANA_CLIENT_SECRET", "sandbox-client-secret")
+os.environ.setdefault("ASANA_CLIENT_ID", DEFAULT_CLIENT_ID)
+os.environ.setdefault("ASANA_CLIENT_SECRET", DEFAULT_CLIENT_SECRET)
 os.environ.setdefault("APP_BASE_URL", "http://testserver")
 
 from config.settings import *  # noqa: E402, F403

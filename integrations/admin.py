@@ -6,21 +6,33 @@ module names no tracker.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.contrib import admin
+from django.contrib.auth.models import User
 from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
 from django.utils.text import Truncator
 
 import integrations.admin_identities  # noqa: F401  (identities, tokens redacted)
+from integrations import registry
 from integrations.models import ExternalIssue, PluginConfig
-from integrations.registry import PLUGINS
 from tracker.admin import ShortIdSearchMixin, project_filter
+from tracker.models import Project
+
+
+class ProjectChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Project) -> str:
+        # A project's name alone is ambiguous across organizations.
+        return f"{obj.organization} / {obj.name}"
 
 
 def plugin_title(slug: str) -> str:
     """The plugin's title; the slug itself for a plugin this Tasklink no longer runs."""
-    return next((plugin.title for plugin in PLUGINS if plugin.slug == slug), slug)
+    return next((plugin.title for plugin in registry.plugins() if plugin.slug == slug), slug)
 
 
 def mapping_title(mapping: ExternalIssue) -> str:
@@ -35,12 +47,12 @@ def plugin_filter(field: str, title: str) -> type[admin.SimpleListFilter]:
     class PluginFilter(admin.SimpleListFilter):
         parameter_name = field
 
-        def lookups(self, request, model_admin):
+        def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
             rows = model_admin.get_queryset(request).order_by(field)
             used = rows.values_list(field, flat=True).distinct()
             return [(slug, plugin_title(slug)) for slug in used]
 
-        def queryset(self, request, queryset):
+        def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any]:
             return queryset.filter(**{field: self.value()}) if self.value() else queryset
 
     PluginFilter.title = title
@@ -51,25 +63,34 @@ class TaskStatusFilter(admin.SimpleListFilter):
     title = "task status"
     parameter_name = "task"
 
-    def lookups(self, request, model_admin):
+    def lookups(self, request: HttpRequest, model_admin: Any) -> list[tuple[str, str]]:
         return [("open", "Open"), ("completed", "Completed")]
 
-    def queryset(self, request, queryset):
+    def queryset(self, request: HttpRequest, queryset: QuerySet[Any]) -> QuerySet[Any] | None:
         if self.value() in ("open", "completed"):
             return queryset.filter(completed=self.value() == "completed")
         return queryset
 
 
 class IssueStatusFilter(admin.ChoicesFieldListFilter):
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.title = "issue status"
 
 
-class ReadableTitleMixin:
+class ReadableTitleMixin(admin.ModelAdmin):
     """The change page is headed by `readable_title(obj)`, not the model's terse str()."""
 
-    def change_view(self, request, object_id, form_url="", extra_context=None):
+    def readable_title(self, obj: Any) -> str:
+        raise NotImplementedError
+
+    def change_view(
+        self,
+        request: HttpRequest,
+        object_id: str,
+        form_url: str = "",
+        extra_context: dict[str, Any] | None = None,
+    ) -> HttpResponse:
         obj = self.get_object(request, object_id)
         if obj is not None:
             extra_context = {**(extra_context or {}), "subtitle": self.readable_title(obj)}
@@ -132,7 +153,7 @@ class PluginConfigForm(forms.ModelForm):
     Keys a plugin keeps that this form does not show are left as they are.
     """
 
-    plugin = forms.ChoiceField(choices=[(p.slug, p.title) for p in PLUGINS])
+    plugin = forms.ChoiceField(choices=lambda: [(p.slug, p.title) for p in registry.plugins()])
     workspace = option("Workspace (id)")
     project_default = option("Default project (id)")
     project_label = option("Default project (name)")
@@ -156,22 +177,25 @@ class PluginConfigForm(forms.ModelForm):
     class Meta:
         model = PluginConfig
         fields = ["project", "plugin"]
+        field_classes = {"project": ProjectChoiceField}
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         options = self.instance.options or {}
         for field, key in self.OPTION_KEYS.items():
             self.initial.setdefault(field, options.get(key, self.fields[field].initial))
         if "project" in self.fields:
             projects = self.fields["project"]
-            projects.queryset = projects.queryset.select_related("organization")
-            projects.label_from_instance = lambda p: f"{p.organization} / {p.name}"
+            assert isinstance(projects, forms.ModelChoiceField)
+            projects.queryset = Project.objects.select_related("organization")
 
-    def clean(self):
-        cleaned = super().clean()
-        plugin = next((p for p in PLUGINS if p.slug == cleaned.get("plugin")), None)
+    def clean(self) -> dict[str, Any]:
+        cleaned: dict[str, Any] = super().clean() or {}
+        plugin = next((p for p in registry.plugins() if p.slug == cleaned.get("plugin")), None)
         fields = {key: field for field, key in self.OPTION_KEYS.items()}
-        for key in getattr(plugin, "required_options", ()):
+        if plugin is None:
+            return cleaned
+        for key in plugin.required_options:
             if key in fields and not cleaned.get(fields[key]):
                 self.add_error(fields[key], f"{plugin.title} needs this setting.")
         return cleaned
@@ -182,7 +206,8 @@ class PluginConfigForm(forms.ModelForm):
             value = self.cleaned_data[field]
             options[key] = value.strip() if isinstance(value, str) else value
         self.instance.options = options
-        return super().save(commit)
+        config: PluginConfig = super().save(commit)
+        return config
 
 
 @admin.register(PluginConfig)
@@ -206,8 +231,9 @@ class PluginConfigAdmin(ReadableTitleMixin, admin.ModelAdmin):
     def readable_title(self, obj: PluginConfig) -> str:
         return f"{plugin_title(obj.plugin)} settings for {self.project_name(obj)}"
 
-    def save_model(self, request, obj: PluginConfig, form, change: bool) -> None:
-        obj.updated_by = request.user
+    def save_model(self, request: HttpRequest, obj: PluginConfig, form: Any, change: bool) -> None:
+        # Only staff reach the admin: the user is always a logged-in one.
+        obj.updated_by = request.user if isinstance(request.user, User) else None
         super().save_model(request, obj, form, change)
 
     @admin.display(description="project", ordering="project__name")

@@ -1,9 +1,9 @@
-"""The only social-auth routes Tasklink mounts: start connecting, and Asana's callback.
+"""The only social-auth routes Tasklink mounts: start connecting, and the tracker's callback.
 
 social-auth's own `disconnect` route is not mounted: it deletes an identity without revoking
 its grant. Disconnecting goes through /account/identities/disconnect/, which revokes first.
 Both routes run on APP_BASE_URL's host only: the session that holds the OAuth state must be on
-the host Asana sends the person back to (the redirect URI always names APP_BASE_URL).
+the host the tracker sends the person back to (the redirect URI always names APP_BASE_URL).
 """
 
 from __future__ import annotations
@@ -37,17 +37,19 @@ def begin(request: HttpRequest, backend: str) -> HttpResponse:
         if not next_url.startswith("/") or not url_has_allowed_host_and_scheme(next_url, None):
             next_url = reverse("identities")
         return redirect(app_url(next_url))
-    return login_required(social_views.auth)(request, backend=backend)
+    response: HttpResponse = login_required(social_views.auth)(request, backend=backend)
+    return response
 
 
 def complete(request: HttpRequest, backend: str) -> HttpResponse:
     if on_another_host(request):
         return redirect(app_url(request.get_full_path()))
-    return login_required(social_views.complete)(request, backend=backend)
+    response: HttpResponse = login_required(social_views.complete)(request, backend=backend)
+    return response
 
 
 urlpatterns = [
-    # Connecting Asana links an identity to a logged-in person; anonymous people log in first.
+    # Connecting a tracker links an identity to a logged-in person; anonymous people log in first.
     path("login/<str:backend>/", begin, name="begin"),
     path("complete/<str:backend>/", complete, name="complete"),
 ]

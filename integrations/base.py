@@ -1,27 +1,34 @@
 """IssueTrackerPlugin: the part of an issue-tracker integration that does not depend on the tracker.
 
-A plugin says which actions exist (create, link, unlink, autocomplete, configure), how to talk
-to its tracker (`get_client`, `create_remote`, `fetch_remote`, ...), and this base does the rest:
-panel states, the idempotent create flow, storing `ExternalIssue` rows with their Activity, the
-per-person cache. A second tracker is a sibling of `integrations/asana/`, not a copy of it.
+A plugin says how to talk to its tracker (`get_client`, `create_remote`, `fetch_remote`, ...),
+brings its forms and wording, and this base does the rest: panel states, the idempotent create
+flow, storing `ExternalIssue` rows with their Activity, the per-person cache. Every hook a view
+or template uses is declared here; a second tracker is a sibling package of the first one.
 """
 
 from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
+from django import forms
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
+from django.urls import URLPattern, URLResolver
 from social_django.models import UserSocialAuth
 
 from integrations import identities
-from integrations.exceptions import ApiError
+from integrations.client import ApiClient
+from integrations.exceptions import AlreadyLinked, ApiError, CreateInProgress
 from integrations.models import ExternalIssue, PluginConfig
 from tracker.links import http_url
 from tracker.models import Activity, Issue, Project
+
+T = TypeVar("T")
 
 
 class PanelState:
@@ -41,16 +48,21 @@ class RemoteTask:
     completed: bool = False
 
 
-class CreateInProgress(Exception):
-    """Another request holding the same idempotency key is creating the task right now."""
-
-
 class IssueTrackerPlugin:
+    # The plugin's name in URLs, URL names and stored rows (`ExternalIssue.provider`).
     slug: ClassVar[str]
+    # The tracker's name as people read it: headings, buttons, error messages.
     title: ClassVar[str]
+    # The social-auth backend whose identities (UserSocialAuth.provider) act at the tracker.
     auth_provider: ClassVar[str]
+    # The options a project must have before tasks can be created (e.g. a workspace).
     required_options: ClassVar[tuple[str, ...]] = ()
+    # Shown in the panel and by autocomplete when the person has no usable identity.
     error_auth_not_configured: ClassVar[str]
+    # Completes "<title> is not set up for <project> yet: …" in the panel.
+    setup_hint: ClassVar[str] = "choose where its tasks go."
+    # The create form's fields; a plugin with typeaheads or read-only context brings its own.
+    create_fields_template: ClassVar[str] = "integrations/form_fields.html"
     # How long answers that rarely change are kept per person.
     options_cache_seconds: ClassVar[int] = 300
     autocomplete_cache_seconds: ClassVar[int] = 60
@@ -63,40 +75,80 @@ class IssueTrackerPlugin:
     autocomplete_fields: ClassVar[tuple[str, ...]] = ()
     # The forms of the panel's actions (Sentry's field names: title, description, ...;
     # issue_id, comment). Each plugin brings its own, as properties or class attributes.
-    create_form_class: type
-    link_form_class: type
-    unlink_form_class: type
+    # The create form needs `title` and an optional `idempotency_key`; the link form
+    # `issue_id` (the task's id at the tracker, cleaned) and `comment`; the unlink form
+    # `issue_id`.
+    create_form_class: ClassVar[type[forms.Form]]
+    link_form_class: ClassVar[type[forms.Form]]
+    unlink_form_class: ClassVar[type[forms.Form]]
 
     # --- the tracker-specific part, implemented by each plugin -------------------------------
 
-    def get_client(self, identity: UserSocialAuth):
+    def get_client(self, identity: UserSocialAuth) -> ApiClient:
+        """A client acting at the tracker as the person who owns `identity`."""
         raise NotImplementedError
 
-    def create_remote(self, client, options: dict, data: dict) -> RemoteTask:
+    def create_remote(
+        self, client: Any, options: dict[str, Any], data: dict[str, Any]
+    ) -> RemoteTask:
+        """Create the task from the create form's cleaned data, in the place `options` name."""
         raise NotImplementedError
 
-    def fetch_remote(self, client, external_id: str) -> RemoteTask:
+    def fetch_remote(self, client: Any, external_id: str) -> RemoteTask:
+        """Read one task (link, status sync); ApiNotFound when it does not exist."""
         raise NotImplementedError
 
-    def comment_remote(self, client, external_id: str, comment: str) -> None:
+    def comment_remote(self, client: Any, external_id: str, comment: str) -> None:
+        """Post `comment` on the task (link with a comment)."""
         raise NotImplementedError
 
-    def complete_remote(self, client, external_id: str, completed: bool) -> RemoteTask:
+    def complete_remote(self, client: Any, external_id: str, completed: bool) -> RemoteTask:
+        """Mark the task completed or open again (resolution sync)."""
         raise NotImplementedError
 
-    def search_remote(self, client, options: dict, field: str, query: str) -> list[dict]:
-        """[{"id": gid, "text": label}] for an autocomplete field."""
+    def search_remote(
+        self, client: Any, options: dict[str, Any], field: str, query: str
+    ) -> list[dict[str, str]]:
+        """[{"id": id, "text": label}] for an autocomplete field."""
         raise NotImplementedError
 
-    def create_initial(self, issue: Issue, user, options: dict) -> dict:
+    # --- hooks with a default ------------------------------------------------------------------
+
+    def create_initial(self, issue: Issue, user: Any, options: dict[str, Any]) -> dict[str, Any]:
         """The create form's defaults."""
         return {"title": issue.title}
 
-    def resolve_typed_choices(self, identity, options: dict, form, data: dict) -> None:
-        """Turn names typed without JavaScript into ids, or raise ValueError saying why not."""
+    def resolve_typed_choices(
+        self, identity: Any, options: dict[str, Any], form: Any, data: dict[str, Any]
+    ) -> None:
+        """Turn names typed without JavaScript into ids in `data`, or raise InvalidInput."""
 
     def worth_searching(self, field: str, query: str) -> bool:
+        """Whether an autocomplete query needs the tracker (a pasted id does not)."""
         return True
+
+    def message_from_error(self, error: Exception) -> str:
+        """The sentence shown to the person for a failure, in this tracker's words."""
+        if isinstance(error, ApiError):
+            return error.message_for(self.title)
+        return str(error)
+
+    def describe_options(self, identity: Any, options: dict[str, Any]) -> list[tuple[str, str]]:
+        """(label, value) pairs the panel and the create form show about where tasks go,
+        e.g. [("Workspace", "Engineering")]. Called only with a usable identity."""
+        return []
+
+    def settings_url(self, project_id: int) -> str:
+        """The page where an owner configures the plugin for a project; "" when it has none."""
+        return ""
+
+    def extra_urlpatterns(self) -> list[URLPattern | URLResolver]:
+        """URLs of the plugin's own pages (settings), added to the generated ones."""
+        return []
+
+    def connection_note(self) -> str:
+        """A line for the identities page, e.g. that a sandbox stands in for the tracker."""
+        return ""
 
     # --- configuration ------------------------------------------------------------------
 
@@ -104,7 +156,7 @@ class IssueTrackerPlugin:
         config = PluginConfig.objects.filter(project=project, plugin=self.slug).first()
         return dict(config.options) if config else {}
 
-    def save_options(self, project: Project, options: dict[str, Any], user) -> PluginConfig:
+    def save_options(self, project: Project, options: dict[str, Any], user: Any) -> PluginConfig:
         config, _ = PluginConfig.objects.get_or_create(project=project, plugin=self.slug)
         config.options = options
         config.updated_by = user
@@ -116,10 +168,10 @@ class IssueTrackerPlugin:
 
     # --- identities and panel states ---------------------------------------------------
 
-    def get_identity(self, user) -> UserSocialAuth | None:
+    def get_identity(self, user: Any) -> UserSocialAuth | None:
         return identities.get_identity(user, self.auth_provider)
 
-    def panel_state(self, options: dict, identity: UserSocialAuth | None) -> str:
+    def panel_state(self, options: dict[str, Any], identity: UserSocialAuth | None) -> str:
         if not self.is_configured(options):
             return PanelState.NOT_CONFIGURED
         if identity is None:
@@ -128,7 +180,7 @@ class IssueTrackerPlugin:
             return PanelState.RECONNECT
         return PanelState.READY
 
-    def linked_tasks(self, issue: Issue):
+    def linked_tasks(self, issue: Issue) -> QuerySet[ExternalIssue]:
         return ExternalIssue.objects.filter(issue=issue, provider=self.slug).select_related(
             "created_by"
         )
@@ -136,7 +188,14 @@ class IssueTrackerPlugin:
     # --- actions ------------------------------------------------------------------------
 
     def create(
-        self, *, issue: Issue, user, identity, options: dict, data: dict, idempotency_key: str
+        self,
+        *,
+        issue: Issue,
+        user: Any,
+        identity: UserSocialAuth,
+        options: dict[str, Any],
+        data: dict[str, Any],
+        idempotency_key: str,
     ) -> tuple[ExternalIssue, bool]:
         """Create the remote task once per idempotency key. Returns (mapping, created_now)."""
         # A key counts on its own issue only: one seen on another issue (another
@@ -166,8 +225,11 @@ class IssueTrackerPlugin:
             if idempotency_key:
                 cache.delete(lock)
 
-    def link(self, *, issue: Issue, user, identity, external_id: str, comment: str):
-        """Link an existing task, then comment on it. The mapping is stored after Asana answered."""
+    def link(
+        self, *, issue: Issue, user: Any, identity: UserSocialAuth, external_id: str, comment: str
+    ) -> ExternalIssue:
+        """Link an existing task, then comment on it. The mapping is stored after the tracker
+        answered."""
         if self.linked_tasks(issue).filter(external_id=external_id).exists():
             raise AlreadyLinked(external_id)
         client = self.get_client(identity)
@@ -183,7 +245,7 @@ class IssueTrackerPlugin:
             activity=Activity.Kind.LINK_ISSUE,
         )
 
-    def unlink(self, *, issue: Issue, user, external_id: str) -> ExternalIssue | None:
+    def unlink(self, *, issue: Issue, user: Any, external_id: str) -> ExternalIssue | None:
         """Forget the mapping. The task at the tracker is left as it is."""
         with transaction.atomic():
             mapping = self.linked_tasks(issue).filter(external_id=external_id).first()
@@ -193,7 +255,9 @@ class IssueTrackerPlugin:
             self._activity(issue, user, Activity.Kind.UNLINK_ISSUE, mapping.title, mapping.url)
         return mapping
 
-    def sync_status(self, identity, mappings: list[ExternalIssue]) -> list[ExternalIssue]:
+    def sync_status(
+        self, identity: UserSocialAuth, mappings: list[ExternalIssue]
+    ) -> list[ExternalIssue]:
         """Refresh each task's title and completion from the tracker (status sync).
 
         A task read in the last minute is not read again: opening issues one after another
@@ -216,11 +280,13 @@ class IssueTrackerPlugin:
                 mapping.save(update_fields=["title", "completed", "url"])
         return mappings
 
-    def follow_resolution(self, *, issue: Issue, identity, completed: bool) -> list[str]:
+    def follow_resolution(
+        self, *, issue: Issue, identity: UserSocialAuth, completed: bool
+    ) -> list[str]:
         """Complete (or reopen) the issue's linked tasks; returns a message per failure.
 
-        Each task is tried on its own: one task Asana refuses does not stop the others, and
-        the issue's own status never depends on Asana.
+        Each task is tried on its own: one task the tracker refuses does not stop the others,
+        and the issue's own status never depends on the tracker.
         """
         client = self.get_client(identity)
         failures = []
@@ -228,25 +294,27 @@ class IssueTrackerPlugin:
             try:
                 remote = self.complete_remote(client, mapping.external_id, completed)
             except ApiError as exc:  # IdentityRequired too: told, never raised
-                failures.append(f"“{mapping.title}”: {exc}")
+                failures.append(f"“{mapping.title}”: {self.message_from_error(exc)}")
                 continue
             self._remember_task(identity, remote)
             mapping.completed = remote.completed
             mapping.save(update_fields=["completed"])
         return failures
 
-    def autocomplete(self, *, identity, options: dict, field: str, query: str) -> list[dict]:
+    def autocomplete(
+        self, *, identity: UserSocialAuth, options: dict[str, Any], field: str, query: str
+    ) -> list[dict[str, str]]:
         return self.cached(
             identity,
             "ac",
             lambda: self.search_remote(self.get_client(identity), options, field, query),
-            options.get("workspace", ""),
+            *(options.get(name, "") for name in self.required_options),
             field,
             query,
             seconds=self.autocomplete_cache_seconds,
         )
 
-    def last_used(self, project: Project, user) -> dict[str, str]:
+    def last_used(self, project: Project, user: Any) -> dict[str, str]:
         """What this person chose for their last task in this project: the next defaults."""
         latest = (
             ExternalIssue.objects.filter(
@@ -263,30 +331,40 @@ class IssueTrackerPlugin:
 
     # --- helpers ----------------------------------------------------------------------------
 
-    def cached(self, identity, name: str, compute, *parts, seconds: int | None = None):
+    def cached(
+        self,
+        identity: UserSocialAuth,
+        name: str,
+        compute: Callable[[], T],
+        *parts: object,
+        seconds: int | None = None,
+    ) -> T:
         """A per-person cache for answers of the tracker (options_cache_seconds by default)."""
         key = self._cache_key(name, identity, *parts)
-        value = cache.get(key)
+        value: T | None = cache.get(key)
         if value is None:
             value = compute()
             cache.set(key, value, seconds or self.options_cache_seconds)
         return value
 
-    def _task_key(self, identity, external_id: str) -> str:
+    def _task_key(self, identity: UserSocialAuth, external_id: str) -> str:
         return self._cache_key("task", identity, external_id)
 
-    def _remember_task(self, identity, remote: RemoteTask) -> None:
+    def _remember_task(self, identity: UserSocialAuth, remote: RemoteTask) -> None:
         # What the tracker just answered is fresh: the status sync need not ask again.
         cache.set(self._task_key(identity, remote.external_id), remote, self.status_cache_seconds)
 
-    def _cache_key(self, name: str, identity, *parts) -> str:
+    def _cache_key(self, name: str, identity: UserSocialAuth, *parts: object) -> str:
         digest = hashlib.sha256("\x1f".join(str(p) for p in parts).encode()).hexdigest()[:32]
         return f"tasklink:{self.slug}:{name}:{identity.uid}:{digest}"
 
     def _mapping_for_key(self, idempotency_key: str) -> ExternalIssue | None:
         if not idempotency_key:
             return None
-        return ExternalIssue.objects.filter(idempotency_key=idempotency_key).first()
+        mapping: ExternalIssue | None = ExternalIssue.objects.filter(
+            idempotency_key=idempotency_key
+        ).first()
+        return mapping
 
     def _wait_for_mapping(self, idempotency_key: str) -> ExternalIssue:
         deadline = time.monotonic() + self.create_lock_seconds
@@ -300,7 +378,15 @@ class IssueTrackerPlugin:
         raise CreateInProgress(idempotency_key)
 
     def _store(
-        self, *, issue, user, remote: RemoteTask, origin, activity, idempotency_key="", choices=None
+        self,
+        *,
+        issue: Issue,
+        user: Any,
+        remote: RemoteTask,
+        origin: str,
+        activity: str,
+        idempotency_key: str = "",
+        choices: dict[str, str] | None = None,
     ) -> ExternalIssue:
         try:
             with transaction.atomic():
@@ -322,7 +408,7 @@ class IssueTrackerPlugin:
             raise AlreadyLinked(remote.external_id) from None
         return mapping
 
-    def _activity(self, issue, user, kind, title: str, url: str) -> None:
+    def _activity(self, issue: Issue, user: Any, kind: str, title: str, url: str) -> None:
         Activity.objects.create(
             issue=issue,
             user=user,
@@ -341,9 +427,3 @@ def scoped_key(issue: Issue, idempotency_key: str) -> str:
     if not idempotency_key:
         return ""
     return hashlib.sha256(f"{issue.pk}:{idempotency_key}".encode()).hexdigest()
-
-
-class AlreadyLinked(Exception):
-    def __init__(self, external_id: str):
-        super().__init__(f"Task {external_id} is already linked to this issue.")
-        self.external_id = external_id

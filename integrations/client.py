@@ -49,7 +49,7 @@ from integrations.identities import expires_at, mark_needs_reconnect, needs_reco
 
 logger = logging.getLogger("tasklink.client")
 
-MALFORMED_RESPONSE = "Asana answered with a malformed response."
+MALFORMED_RESPONSE = "{tracker} answered with a malformed response."
 # Connections kept per host: enough for the threads of one gunicorn worker.
 POOL_MAXSIZE = 20
 # A token this close to its expiry is renewed before the call: the call itself takes time, and
@@ -72,7 +72,7 @@ def get_session() -> requests.Session:
 
 def _new_session() -> requests.Session:
     session = requests.Session()
-    # Few hosts (Asana, the sandbox); many threads. Retries are ours to decide, not urllib3's.
+    # Few hosts (a tracker, its sandbox); many threads. Retries are ours to decide, not urllib3's.
     adapter = HTTPAdapter(pool_connections=4, pool_maxsize=POOL_MAXSIZE, max_retries=0)
     session.mount("https://", adapter)
     session.mount("http://", adapter)
@@ -103,32 +103,18 @@ def parse_retry_after(value: str | None) -> float | None:
     return max(moment.timestamp() - time.time(), 0.0)
 
 
-def error_message(response: requests.Response) -> str | None:
-    """Asana's error messages (`errors[].message`), joined; None when the body has none."""
-    try:
-        body = response.json()
-    except ValueError:
-        return None
-    errors = body.get("errors") if isinstance(body, dict) else None
-    if not isinstance(errors, list):
-        return None
-    messages = [
-        str(error["message"]).strip()
-        for error in errors
-        if isinstance(error, dict) and error.get("message")
-    ]
-    return "; ".join(messages) or None
-
-
 class ApiClient:
     """JSON over HTTP to one API, with timeouts, pooled connections and mapped errors."""
 
     base_url: str = ""
-    plugin_name: str = "undefined"
-    # The names of the settings to read, at call time so tests and deployments can change them.
-    connect_timeout_setting = "ASANA_CONNECT_TIMEOUT"
-    read_timeout_setting = "ASANA_READ_TIMEOUT"
-    max_retry_wait_setting = "ASANA_MAX_RETRY_WAIT"
+    # Who the messages of this client's errors name ("{tracker} did not answer in time.").
+    tracker_name: str = "The tracker"
+    # Settings <PREFIX>_CONNECT_TIMEOUT, _READ_TIMEOUT and _MAX_RETRY_WAIT, read at call time so
+    # tests and deployments can change them; the defaults below apply when one is not set.
+    settings_prefix: str = ""
+    connect_timeout: float = 3.05
+    read_timeout: float = 10.0
+    max_retry_wait: float = 3.0
     # Only a call that changes nothing may be repeated without the person asking.
     retry_methods = frozenset({"GET", "HEAD"})
     retry_statuses = frozenset({429, 503})
@@ -145,14 +131,23 @@ class ApiClient:
     def delete(self, path: str, params: dict[str, Any] | None = None) -> Any:
         return self.request("DELETE", path, params=params)
 
-    def request(
+    def request(self, method: str, path: str, **call: Any) -> Any:
+        """Send one call (`params`, `data`: see `call`) and return its JSON; every error names
+        this client's tracker."""
+        try:
+            return self.call(method, path, **call)
+        except ApiError as error:
+            error.tracker = error.tracker or self.tracker_name
+            raise
+
+    def call(
         self,
         method: str,
         path: str,
         params: dict[str, Any] | None = None,
         data: Any = None,
     ) -> Any:
-        """Send one call (retried once if Asana asks for a short wait) and return its JSON."""
+        """One call, retried once if the tracker asks for a short wait."""
         method = method.upper()
         response = self._send(method, path, params, data)
         wait = self._retry_wait(method, response)
@@ -178,11 +173,21 @@ class ApiClient:
             "User-Agent": f"Tasklink/{settings.VERSION} (+{settings.APP_BASE_URL})",
         }
 
+    def setting(self, name: str, default: float) -> float:
+        return float(getattr(settings, f"{self.settings_prefix}_{name}", default))
+
     def timeout(self) -> tuple[float, float]:
         return (
-            float(getattr(settings, self.connect_timeout_setting)),
-            float(getattr(settings, self.read_timeout_setting)),
+            self.setting("CONNECT_TIMEOUT", self.connect_timeout),
+            self.setting("READ_TIMEOUT", self.read_timeout),
         )
+
+    def error_message(self, response: requests.Response) -> str | None:
+        """The tracker's own explanation in an error answer, or None.
+
+        Each tracker shapes its error bodies its own way: its client overrides this.
+        """
+        return None
 
     def _send(
         self, method: str, path: str, params: dict[str, Any] | None, data: Any
@@ -219,7 +224,7 @@ class ApiClient:
         if method not in self.retry_methods or response.status_code not in self.retry_statuses:
             return None
         wait = parse_retry_after(response.headers.get("Retry-After"))
-        limit = float(getattr(settings, self.max_retry_wait_setting))
+        limit = self.setting("MAX_RETRY_WAIT", self.max_retry_wait)
         if wait is None or wait > limit:
             return None
         return wait
@@ -227,13 +232,24 @@ class ApiClient:
     def _decode(self, response: requests.Response) -> Any:
         status = response.status_code
         if status >= 300:
-            raise _status_error(response)
+            raise self._status_error(response)
         if status == 204 or not response.content:
             return None
         try:
             return response.json()
         except ValueError:
-            raise ApiError(status, MALFORMED_RESPONSE) from None
+            raise ApiError(status, template=MALFORMED_RESPONSE) from None
+
+    def _status_error(self, response: requests.Response) -> ApiError:
+        status = response.status_code
+        if 300 <= status < 400:
+            # Trackers' APIs do not redirect; following one could leak the token elsewhere.
+            return ApiError(
+                status,
+                template=f"{{tracker}} answered with an unexpected redirect (HTTP {status}).",
+            )
+        retry_after = parse_retry_after(response.headers.get("Retry-After"))
+        return ApiError.for_status(status, self.error_message(response), retry_after=retry_after)
 
 
 class AuthApiClient(ApiClient):
@@ -253,7 +269,7 @@ class AuthApiClient(ApiClient):
         headers["Authorization"] = f"Bearer {self.access_token}"
         return headers
 
-    def request(
+    def call(
         self,
         method: str,
         path: str,
@@ -263,19 +279,19 @@ class AuthApiClient(ApiClient):
         self._ensure_usable_token()
         sent_token = self.access_token
         try:
-            return super().request(method, path, params=params, data=data)
+            return super().call(method, path, params=params, data=data)
         except IdentityRequired:
             raise
         except ApiUnauthorized:
-            # The token looked valid here but Asana refused it (revoked, expired early, clocks
+            # The token looked valid here but the tracker refused it (revoked, expired early, clocks
             # apart). A 401 means nothing was done, so even a POST may be sent again.
             self._refresh(stale_token=sent_token)
         try:
-            return super().request(method, path, params=params, data=data)
+            return super().call(method, path, params=params, data=data)
         except IdentityRequired:
             raise
         except ApiUnauthorized:
-            # Asana refused a token it has just issued: only a new consent can help.
+            # The tracker refused a token it has just issued: only a new consent can help.
             self._mark_needs_reconnect()
             raise IdentityRequired() from None
 
@@ -284,7 +300,7 @@ class AuthApiClient(ApiClient):
     def _ensure_usable_token(self) -> None:
         if self.auth is None or not self.access_token or needs_reconnect(self.auth):
             # No token, or a grant already known dead: no call could succeed until the
-            # person connects Asana again, so Asana is not even asked.
+            # person connects again, so the tracker is not even asked.
             raise IdentityRequired()
         if self._near_expiry(self.auth):
             self._refresh(stale_token=self.access_token)
@@ -299,7 +315,7 @@ class AuthApiClient(ApiClient):
         """Renew the token once, however many requests find it stale at the same moment.
 
         The row lock makes the others wait for the first; once they hold it they see a token
-        other than the one they had and use it without asking Asana again.
+        other than the one they had and use it without asking the tracker again.
         """
         assert self.auth is not None
         try:
@@ -321,7 +337,9 @@ class AuthApiClient(ApiClient):
         except SocialAuthBaseException as exc:
             error = _refresh_error(exc)
             if isinstance(error, IdentityRequired):
-                logger.warning("Asana refused to renew the token of identity %s", self.auth.pk)
+                logger.warning(
+                    "%s refused to renew the token of identity %s", self.tracker_name, self.auth.pk
+                )
                 # Outside the block above: its rollback must not undo the mark.
                 self._mark_needs_reconnect()
             raise error from exc
@@ -352,16 +370,7 @@ def _transport_error(exc: requests.RequestException) -> ApiError:
         return ApiTimeout()
     if isinstance(exc, requests.ConnectionError | requests.exceptions.ChunkedEncodingError):
         return ApiUnavailable()
-    return ApiError(None, "Tasklink could not send the request to Asana.")
-
-
-def _status_error(response: requests.Response) -> ApiError:
-    status = response.status_code
-    if 300 <= status < 400:
-        # Asana's API does not redirect; following one could leak the token elsewhere.
-        return ApiError(status, f"Asana answered with an unexpected redirect (HTTP {status}).")
-    retry_after = parse_retry_after(response.headers.get("Retry-After"))
-    return ApiError.for_status(status, error_message(response), retry_after=retry_after)
+    return ApiError(None, template="Tasklink could not send the request to {tracker}.")
 
 
 def _refresh_error(exc: SocialAuthBaseException) -> ApiError:
@@ -378,11 +387,14 @@ def _refresh_error(exc: SocialAuthBaseException) -> ApiError:
     if isinstance(exc, AuthConfigurationError):
         return ApiError(
             exc.status_code,
-            "Tasklink's Asana app is not configured correctly. Tell your administrator.",
+            template="Tasklink's {tracker} app is not configured correctly. "
+            "Tell your administrator.",
         )
     if isinstance(exc, AuthProviderError) and exc.status_code in {400, 401}:
         # A refused refresh without an OAuth error code: the grant is no good any more.
         return IdentityRequired()
     if isinstance(exc, AuthResponseError):
-        return ApiError(exc.status_code, MALFORMED_RESPONSE)
-    return ApiError(exc.status_code, "Asana could not renew your connection. Try again later.")
+        return ApiError(exc.status_code, template=MALFORMED_RESPONSE)
+    return ApiError(
+        exc.status_code, template="{tracker} could not renew your connection. Try again later."
+    )

@@ -1,19 +1,26 @@
-"""What can go wrong when Tasklink talks to a tracker's API, as exceptions a view can show.
+"""What can go wrong when Tasklink talks to a tracker, as exceptions a view can show.
 
-Every exception's str() is a sentence for the person who clicked: Asana's own error messages
-when it sent some, a plain explanation otherwise. The client raises only these, never a
-`requests` exception, so a view needs one `except ApiError` to put a message beside its form.
+The client raises only these, never a `requests` exception, so a view needs one `except
+ApiError` to put a message beside its form. The wording names no tracker: Tasklink's own
+sentences carry a `{tracker}` placeholder that the plugin fills (`message_from_error`), as
+Sentry's shared_integrations keep provider wording with the provider. A message the tracker
+sent itself is shown as it is.
 """
 
 from __future__ import annotations
 
 import math
 
+# Who "{tracker}" is when no client or plugin said (an error raised outside any client).
+UNNAMED_TRACKER = "The tracker"
+
 
 class ApiError(Exception):
     """The remote API refused or failed a call. `status` is the HTTP status, if there was one."""
 
-    default_message = "Asana could not complete the request. Try again in a moment."
+    default_message = "{tracker} could not complete the request. Try again in a moment."
+    # The words for an error with an HTTP status and no message of the tracker's, if different.
+    status_template: str | None = None
 
     def __init__(
         self,
@@ -21,11 +28,27 @@ class ApiError(Exception):
         message: str | None = None,
         *,
         retry_after: float | None = None,
+        template: str | None = None,
     ) -> None:
         self.status = status
-        self.message = message or self.default_message
+        # The tracker's own words (or a plugin's finished sentence): shown as they are.
+        self.remote_message = message
+        # Tasklink's words, with a {tracker} placeholder.
+        if template is None and status is not None and self.status_template:
+            template = self.status_template.replace("{status}", str(status))
+        self.template = template or self.default_message
         self.retry_after = retry_after
-        super().__init__(self.message)
+        # Set by the client that raised it, so str() and logs name the tracker.
+        self.tracker: str | None = None
+        super().__init__(status, message)
+
+    def message_for(self, tracker: str) -> str:
+        """The sentence for the person, naming `tracker` where Tasklink speaks of it."""
+        return self.remote_message or self.template.format(tracker=tracker)
+
+    @property
+    def message(self) -> str:
+        return self.message_for(self.tracker or UNNAMED_TRACKER)
 
     def __str__(self) -> str:
         return self.message
@@ -37,36 +60,36 @@ class ApiError(Exception):
     def for_status(
         cls, status: int, message: str | None = None, *, retry_after: float | None = None
     ) -> ApiError:
-        """The exception for an HTTP error status, carrying Asana's message when it gave one."""
+        """The exception for an HTTP error status, carrying the tracker's message if it gave one."""
         if status == 429:
             return ApiRateLimited(status, message, retry_after=retry_after)
         if status >= 500:
-            # Asana's own words for a server error ("Server Error") tell a person nothing.
+            # A tracker's own words for a server error ("Server Error") tell a person nothing.
             return ApiUnavailable(status, None, retry_after=retry_after)
         kind = STATUS_EXCEPTIONS.get(status, ApiError)
         if kind is ApiError and not message:
-            message = f"Asana refused the request (HTTP {status})."
+            return ApiError(status, template=f"{{tracker}} refused the request (HTTP {status}).")
         return kind(status, message)
 
 
 class ApiUnauthorized(ApiError):
-    default_message = "Asana did not accept the stored credentials."
+    default_message = "{tracker} did not accept the stored credentials."
 
 
 class ApiForbidden(ApiError):
-    default_message = "Your Asana account is not allowed to do this."
+    default_message = "Your {tracker} account is not allowed to do this."
 
 
 class ApiNotFound(ApiError):
     default_message = (
-        "Asana could not find it: it may have been deleted, or your account cannot see it."
+        "{tracker} could not find it: it may have been deleted, or your account cannot see it."
     )
 
 
 class ApiRateLimited(ApiError):
-    """Asana asks us to slow down; `retry_after` says for how many seconds, when it said."""
+    """The tracker asks us to slow down; `retry_after` says for how many seconds, when it said."""
 
-    default_message = "Asana is receiving too many requests right now."
+    default_message = "{tracker} is receiving too many requests right now."
 
     def __init__(
         self,
@@ -75,38 +98,33 @@ class ApiRateLimited(ApiError):
         *,
         retry_after: float | None = None,
     ) -> None:
-        text = message or self.default_message
-        if retry_after is not None:
-            # The person needs to know when trying again will work, whatever Asana's wording.
-            text = f"{text.rstrip('.')}. Try again in {_seconds(retry_after)}."
-        super().__init__(status, text, retry_after=retry_after)
+        super().__init__(status, message, retry_after=retry_after)
+
+    def message_for(self, tracker: str) -> str:
+        text = super().message_for(tracker)
+        if self.retry_after is None:
+            return text
+        # The person needs to know when trying again will work, whatever the tracker's wording.
+        return f"{text.rstrip('.')}. Try again in {_seconds(self.retry_after)}."
 
 
 class ApiUnavailable(ApiError):
-    """Asana could not be reached, or answered with a server error: worth trying later."""
+    """The tracker could not be reached, or answered with a server error: worth trying later."""
 
-    default_message = "Asana cannot be reached right now. Try again in a moment."
-
-    def __init__(
-        self,
-        status: int | None = None,
-        message: str | None = None,
-        *,
-        retry_after: float | None = None,
-    ) -> None:
-        if not message and status is not None:
-            message = f"Asana is having trouble (HTTP {status}). Try again in a moment."
-        super().__init__(status, message, retry_after=retry_after)
+    default_message = "{tracker} cannot be reached right now. Try again in a moment."
+    status_template = "{tracker} is having trouble (HTTP {status}). Try again in a moment."
 
 
 class ApiTimeout(ApiUnavailable):
-    default_message = "Asana did not answer in time. Try again in a moment."
+    default_message = "{tracker} did not answer in time. Try again in a moment."
 
 
 class IdentityRequired(ApiUnauthorized):
-    """The connected identity cannot be used any more: the person must reconnect Asana."""
+    """The connected identity cannot be used any more: the person must reconnect."""
 
-    default_message = "Your Asana connection needs to be renewed. Reconnect Asana to continue."
+    default_message = (
+        "Your {tracker} connection needs to be renewed. Reconnect {tracker} to continue."
+    )
 
     def __init__(self, status: int | None = 401, message: str | None = None) -> None:
         super().__init__(status, message)
@@ -117,6 +135,27 @@ STATUS_EXCEPTIONS: dict[int, type[ApiError]] = {
     403: ApiForbidden,
     404: ApiNotFound,
 }
+
+
+# --- Tasklink's own refusals, never a call to the tracker ------------------------------------
+
+
+class InvalidInput(Exception):
+    """What a person typed cannot be used (a name that matches nothing, an id that is not one).
+
+    Its str() is the sentence shown beside the form. Kept apart from ValueError so that a
+    programming error is never shown to a person as if it were their mistake.
+    """
+
+
+class CreateInProgress(Exception):
+    """Another request holding the same idempotency key is creating the task right now."""
+
+
+class AlreadyLinked(Exception):
+    def __init__(self, external_id: str):
+        super().__init__(f"Task {external_id} is already linked to this issue.")
+        self.external_id = external_id
 
 
 def _seconds(value: float) -> str:

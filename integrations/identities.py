@@ -1,23 +1,25 @@
-"""The person's connected Asana identity: what is stored, its health, and disconnecting it."""
+"""A person's connected identities at the trackers: what is stored, its health, disconnecting.
+
+Identities are social-auth's UserSocialAuth rows, keyed by each plugin's `auth_provider`.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
 from dataclasses import dataclass
+from typing import Any
 
-from django.conf import settings
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
+from django.http import HttpRequest
 from social_django.models import UserSocialAuth
 from social_django.utils import load_strategy
 
 logger = logging.getLogger("tasklink.oauth")
 
-PROVIDER = "asana"
 
-
-def get_identity(user, provider: str = PROVIDER) -> UserSocialAuth | None:
+def get_identity(user: Any, provider: str) -> UserSocialAuth | None:
     if not user.is_authenticated:
         return None
     return UserSocialAuth.objects.filter(user=user, provider=provider).order_by("-id").first()
@@ -46,9 +48,12 @@ class TokenStatus:
     healthy: bool
 
 
-def token_status(identity: UserSocialAuth) -> TokenStatus:
+def token_status(identity: UserSocialAuth, tracker: str) -> TokenStatus:
+    """How the stored token stands, in words naming the `tracker`."""
     if needs_reconnect(identity):
-        return TokenStatus("Asana refused the stored grant: reconnect to keep using Asana.", False)
+        return TokenStatus(
+            f"{tracker} refused the stored grant: reconnect to keep using {tracker}.", False
+        )
     if not identity.extra_data.get("refresh_token"):
         return TokenStatus("No refresh token stored: reconnect when the token expires.", False)
     deadline = expires_at(identity)
@@ -60,35 +65,35 @@ def token_status(identity: UserSocialAuth) -> TokenStatus:
     return TokenStatus("Active.", True)
 
 
-def disconnect(request, identity: UserSocialAuth) -> bool:
-    """Revoke the grant at Asana, then forget the tokens. Returns whether Asana confirmed."""
+def disconnect(request: HttpRequest, identity: UserSocialAuth) -> bool:
+    """Revoke the grant at the tracker, then forget the tokens. Returns whether it confirmed."""
     return revoke_and_forget(identity.get_backend_instance(load_strategy(request)), identity)
 
 
-def revoke_grant(backend, token: str | None, uid: str, user_id=None) -> bool:
-    """Revoke a grant at Asana (best effort): whether Asana confirmed it."""
+def revoke_grant(backend: Any, token: str | None, uid: str, user_id: Any = None) -> bool:
+    """Revoke a grant at the tracker (best effort): whether the tracker confirmed it."""
     if backend is None or not token:
         return False
     try:
         return bool(backend.revoke_token(token, uid))
-    except Exception as exc:  # forgetting the tokens must happen even if Asana is down
-        logger.warning("Revoking the Asana grant of user %s failed: %s", user_id, exc)
+    except Exception as exc:  # forgetting the tokens must happen even if the tracker is down
+        logger.warning("Revoking a grant of user %s failed: %s", user_id, exc)
         return False
 
 
-def revoke_and_forget(backend, identity: UserSocialAuth) -> bool:
-    """Revoke the identity's grant at Asana (best effort), then delete it and its tokens."""
+def revoke_and_forget(backend: Any, identity: UserSocialAuth) -> bool:
+    """Revoke the identity's grant at the tracker (best effort), then delete it and its tokens."""
     refresh_token = identity.extra_data.get("refresh_token")
     revoked = revoke_grant(backend, refresh_token, identity.uid, identity.user_id)
-    identity._grant_revoked = True  # the pre_delete guard below need not ask Asana again
+    identity._grant_revoked = True  # type: ignore[attr-defined]  # read by the guard below
     identity.delete()
     return revoked
 
 
 @receiver(pre_delete, sender=UserSocialAuth, dispatch_uid="tasklink_revoke_on_delete")
-def revoke_before_delete(sender, instance: UserSocialAuth, **kwargs) -> None:
+def revoke_before_delete(sender: Any, instance: UserSocialAuth, **kwargs: Any) -> None:
     """Every way an identity disappears (the admin, a deleted user, a queryset delete) revokes
-    its grant at Asana first, so no token Tasklink forgot stays usable."""
+    its grant at the tracker first, so no token Tasklink forgot stays usable."""
     if getattr(instance, "_grant_revoked", False):
         return
     try:
@@ -96,7 +101,3 @@ def revoke_before_delete(sender, instance: UserSocialAuth, **kwargs) -> None:
     except Exception:  # a provider this Tasklink no longer runs: nothing to revoke with
         backend = None
     revoke_grant(backend, instance.extra_data.get("refresh_token"), instance.uid, instance.user_id)
-
-
-def sandbox_in_use() -> bool:
-    return settings.ASANA_BASE_URL != "https://app.asana.com"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from social_core.exceptions import (
     AuthAssociationError,
@@ -17,50 +19,64 @@ from social_core.exceptions import (
     SocialAuthBaseException,
 )
 
+from integrations import registry
+
 logger = logging.getLogger("tasklink.oauth")
+
+
+def tracker_title(exception: SocialAuthBaseException) -> str:
+    """The name of the tracker whose OAuth dance failed, from the social-auth backend."""
+    backend = getattr(exception, "backend", None)
+    plugin = registry.for_auth_provider(getattr(backend, "name", ""))
+    return plugin.title if plugin else "the tracker"
 
 
 def describe_oauth_failure(exception: SocialAuthBaseException) -> tuple[str, int]:
     """A message a person can act on, and the HTTP status the failure deserves."""
     code = getattr(exception, "code", "")
+    tracker = tracker_title(exception)
     if isinstance(exception, AuthCanceled) or code == "access_denied":
-        return "You declined access at Asana, so nothing was connected.", 200
+        return f"You declined access at {tracker}, so nothing was connected.", 200
     if isinstance(exception, AuthSessionError | AuthInputError):
         return (
-            "The answer from Asana did not match a connection started here (the state was "
-            "missing, wrong or already used). Please start again with Connect.",
+            f"The answer from {tracker} did not match a connection started here (the state "
+            "was missing, wrong or already used). Please start again with Connect.",
             403,
         )
     if isinstance(exception, AuthAssociationError):
         return (
-            "This Asana account is already connected to another Tasklink user. Disconnect it "
-            "there first, or connect a different Asana account.",
+            f"This {tracker} account is already connected to another Tasklink user. Disconnect "
+            f"it there first, or connect a different {tracker} account.",
             409,
         )
     if isinstance(exception, AuthPolicyError):
-        return "Log in to Tasklink before connecting Asana.", 403
+        return f"Log in to Tasklink before connecting {tracker}.", 403
     if isinstance(exception, AuthProviderError) and code == "timeout":
-        return "Asana did not answer in time. Please try again in a moment.", 504
+        return f"{tracker} did not answer in time. Please try again in a moment.", 504
     if isinstance(exception, AuthProviderError):
-        return "Asana could not be reached or refused the request. Please try again.", 502
+        return f"{tracker} could not be reached or refused the request. Please try again.", 502
     if isinstance(exception, AuthResponseError):
-        return "Asana answered with something Tasklink could not understand. Please retry.", 502
-    return "Connecting Asana failed. Please try again.", 400
+        return (
+            f"{tracker} answered with something Tasklink could not understand. Please retry.",
+            502,
+        )
+    return f"Connecting {tracker} failed. Please try again.", 400
 
 
 class SocialAuthErrorMiddleware:
-    def __init__(self, get_response):
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request):
+    def __call__(self, request: HttpRequest) -> HttpResponse:
         return self.get_response(request)
 
-    def process_exception(self, request, exception):
+    def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:
         if not isinstance(exception, SocialAuthBaseException):
             return None
         message, status = describe_oauth_failure(exception)
         logger.warning(
-            "Asana connection failed: %s code=%s stage=%s user=%s",
+            "%s connection failed: %s code=%s stage=%s user=%s",
+            tracker_title(exception),
             type(exception).__name__,
             getattr(exception, "code", ""),
             getattr(exception, "stage", ""),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -10,7 +12,7 @@ from tracker.models import Issue, Project
 
 
 class ExternalIssue(models.Model):
-    """A remote task (an Asana task) linked to an issue. Several tasks may link to one issue."""
+    """A task at a tracker linked to an issue. Several tasks may link to one issue."""
 
     class Origin(models.TextChoices):
         CREATED = "created", "Created from the issue"
@@ -53,7 +55,7 @@ class ExternalIssue(models.Model):
     def __str__(self) -> str:
         return f"{self.provider} task {self.external_id} on {self.issue_id}"
 
-    def save(self, *args, **kwargs):
+    def save(self, *args: Any, **kwargs: Any) -> None:
         # The URL comes from the tracker and ends up in an href: only web links, never
         # javascript: or data: URLs.
         if not self.url.lower().startswith(("https://", "http://")):

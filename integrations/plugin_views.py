@@ -7,27 +7,35 @@ panel works without JavaScript. Failures are shown beside the form, with the inp
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.middleware import HtmxDetails
+from django_htmx.http import reswap, retarget, trigger_client_event
+from social_django.models import UserSocialAuth
 
-from integrations.base import AlreadyLinked, CreateInProgress, IssueTrackerPlugin, PanelState
-from integrations.exceptions import ApiError, IdentityRequired
+from config.http import HtmxHttpRequest
+from integrations.base import IssueTrackerPlugin, PanelState
+from integrations.exceptions import (
+    AlreadyLinked,
+    ApiError,
+    CreateInProgress,
+    IdentityRequired,
+    InvalidInput,
+)
 from tracker.access import get_issue_for_user, is_owner
 from tracker.models import Issue
 
 logger = logging.getLogger("tasklink.plugins")
+Plugin = IssueTrackerPlugin
 TEMPLATE = "integrations/plugin.html"
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 @dataclass
@@ -36,21 +44,23 @@ class PanelContext:
 
     plugin: IssueTrackerPlugin
     issue: Issue
-    options: dict
-    identity: object
+    options: dict[str, Any]
+    identity: UserSocialAuth | None
     state: str
 
     @classmethod
-    def load(cls, request, plugin: IssueTrackerPlugin, issue_id: int) -> PanelContext:
+    def load(
+        cls, request: HtmxHttpRequest, plugin: IssueTrackerPlugin, issue_id: int
+    ) -> PanelContext:
         issue = get_issue_for_user(request, issue_id)
         options = plugin.get_options(issue.project)
         identity = plugin.get_identity(request.user)
         return cls(plugin, issue, options, identity, plugin.panel_state(options, identity))
 
-    def as_dict(self, request, **more) -> dict:
+    def as_dict(self, request: HtmxHttpRequest, **more: object) -> dict[str, Any]:
         ready = self.state == PanelState.READY
         return {
-            "workspace_name": self.workspace_label() if ready else "",
+            "described_options": self.described_options() if ready else [],
             "plugin": self.plugin,
             "issue": self.issue,
             "options": self.options,
@@ -61,12 +71,16 @@ class PanelContext:
             **more,
         }
 
-    def workspace_label(self) -> str:
-        gid = self.options.get("workspace", "")
-        try:
-            return self.plugin.workspace_name(self.identity, gid) or f"Workspace {gid}"
-        except (ApiError, IdentityRequired):
-            return f"Workspace {gid}"
+    @property
+    def acting_identity(self) -> UserSocialAuth:
+        """The identity an action uses: only asked for once the panel is READY."""
+        if self.identity is None:
+            raise IdentityRequired()
+        return self.identity
+
+    def described_options(self) -> list[tuple[str, str]]:
+        # The panel must show even when the tracker cannot answer: the plugin falls back.
+        return self.plugin.describe_options(self.acting_identity, self.options)
 
 
 def plugin_urls(plugin: IssueTrackerPlugin, issue: Issue) -> dict[str, str]:
@@ -75,12 +89,14 @@ def plugin_urls(plugin: IssueTrackerPlugin, issue: Issue) -> dict[str, str]:
         name: reverse(f"{base}_{name}", args=[issue.pk])
         for name in ("panel", "create", "link", "unlink", "autocomplete", "tasks")
     } | {
-        "settings": reverse(f"{base}_settings", args=[issue.project_id]),
+        "settings": plugin.settings_url(issue.project_id),
         "issue": issue.get_absolute_url(),
     }
 
 
-def respond(request: HtmxHttpRequest, partial: str, context: dict, status: int = 200):
+def respond(
+    request: HtmxHttpRequest, partial: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
     """The fragment for htmx; for a plain browser, the fragment inside a full page."""
     if request.htmx:
         return render(request, f"{TEMPLATE}#{partial}", context, status=status)
@@ -89,45 +105,77 @@ def respond(request: HtmxHttpRequest, partial: str, context: dict, status: int =
     )
 
 
-def not_ready(request, panel: PanelContext) -> HttpResponse | None:
-    """Actions need a configured project and a working identity; otherwise show the panel."""
-    if panel.state == PanelState.READY:
-        return None
-    return respond(request, "panel", panel.as_dict(request), status=409)
+def open_action(
+    request: HtmxHttpRequest,
+    plugin: IssueTrackerPlugin,
+    issue_id: int,
+    action: str,
+    initial: Callable[[PanelContext], dict[str, Any]],
+) -> tuple[PanelContext, forms.Form, HttpResponse | None]:
+    """The start of an action (create, link): the panel, the form, and the answer when the
+    view is done already: the panel (409) while the plugin is not ready, the empty form on GET
+    (a draft kept through a reconnect comes back bound), the form with its errors (400)."""
+    panel = PanelContext.load(request, plugin, issue_id)
+    form_class = plugin.create_form_class if action == "create" else plugin.link_form_class
+    if panel.state != PanelState.READY:
+        # Actions need a configured project and a working identity.
+        return panel, form_class(), respond(request, "panel", panel.as_dict(request), status=409)
+    partial = f"{action}-form"
+    if request.method == "GET":
+        form = form_class(pop_draft(request, panel, action), initial=initial(panel))
+        return panel, form, respond(request, partial, panel.as_dict(request, form=form))
+    form = form_class(request.POST)
+    if form.is_valid():
+        return panel, form, None
+    return panel, form, respond(request, partial, panel.as_dict(request, form=form), status=400)
 
 
-# --- drafts: what a person typed survives a trip through Asana's consent page ----------------
+# --- drafts: what a person typed survives a trip through the tracker's consent page --------
 
 
 def _draft_key(panel: PanelContext, action: str) -> str:
     return f"tasklink:draft:{panel.plugin.slug}:{panel.issue.pk}:{action}"
 
 
-def save_draft(request, panel: PanelContext, action: str) -> None:
+def save_draft(request: HtmxHttpRequest, panel: PanelContext, action: str) -> None:
     request.session[_draft_key(panel, action)] = {
         key: value for key, value in request.POST.items() if key != "csrfmiddlewaretoken"
     }
 
 
-def pop_draft(request, panel: PanelContext, action: str) -> dict | None:
-    return request.session.pop(_draft_key(panel, action), None)
+def pop_draft(request: HtmxHttpRequest, panel: PanelContext, action: str) -> dict[str, Any] | None:
+    draft: dict[str, Any] | None = request.session.pop(_draft_key(panel, action), None)
+    return draft
 
 
-def error_status(error: Exception) -> int:
-    """Asana refusing the input is the person's 400; Asana failing is a 502, never our 500."""
+def error_status(error: ApiError) -> int:
+    """The one status policy for tracker failures, whatever the action (create, link,
+    autocomplete): a dead identity is 409 (reconnect), the tracker refusing the input is the
+    person's 400, the tracker failing (5xx, 429, unreachable) is a 502, never our 500."""
     if isinstance(error, IdentityRequired):
         return 409
-    status = getattr(error, "status", None) or 502
+    status = error.status or 502
     return 400 if 400 <= status < 500 and status != 429 else 502
 
 
-def failure_message(request, panel: PanelContext, action: str, error: Exception) -> dict:
-    """Context for an error shown beside the form. The typed input stays in the form."""
-    if isinstance(error, IdentityRequired):
+def failure_response(
+    request: HtmxHttpRequest, panel: PanelContext, action: str, form: Any, error: ApiError
+) -> HttpResponse:
+    """The form again, the tracker's failure beside it and the typed input still in it."""
+    reconnect = isinstance(error, IdentityRequired)
+    if reconnect:
         save_draft(request, panel, action)
-        return {"error": str(error), "reconnect": True}
-    logger.warning("%s %s failed on issue %s: %s", panel.plugin.slug, action, panel.issue.pk, error)
-    return {"error": str(error), "reconnect": False}
+    else:
+        logger.warning(
+            "%s %s failed on issue %s: %s", panel.plugin.slug, action, panel.issue.pk, error
+        )
+    context = {"error": panel.plugin.message_from_error(error), "reconnect": reconnect}
+    return respond(
+        request,
+        f"{action}-form",
+        panel.as_dict(request, form=form, **context),
+        status=error_status(error),
+    )
 
 
 # --- views ---------------------------------------------------------------------------------
@@ -135,7 +183,7 @@ def failure_message(request, panel: PanelContext, action: str, error: Exception)
 
 @login_required
 @require_GET
-def panel_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugin):
+def panel_view(request: HtmxHttpRequest, issue_id: int, plugin: Plugin) -> HttpResponse:
     panel = PanelContext.load(request, plugin, issue_id)
     context = panel.as_dict(request, tasks=list(plugin.linked_tasks(panel.issue)))
     return respond(request, "panel", context)
@@ -143,30 +191,28 @@ def panel_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlug
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def create_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugin):
-    panel = PanelContext.load(request, plugin, issue_id)
-    if (blocked := not_ready(request, panel)) is not None:
-        return blocked
-    if request.method == "GET":
-        initial = plugin.create_initial(panel.issue, request.user, panel.options)
-        form = plugin.create_form_class(pop_draft(request, panel, "create"), initial=initial)
-        return respond(request, "create-form", panel.as_dict(request, form=form))
-
-    form = plugin.create_form_class(request.POST)
-    if not form.is_valid():
-        return respond(request, "create-form", panel.as_dict(request, form=form), status=400)
+def create_view(request: HtmxHttpRequest, issue_id: int, plugin: Plugin) -> HttpResponse:
+    panel, form, answer = open_action(
+        request,
+        plugin,
+        issue_id,
+        "create",
+        lambda panel: plugin.create_initial(panel.issue, request.user, panel.options),
+    )
+    if answer is not None:
+        return answer
     data = dict(form.cleaned_data)
     try:
-        plugin.resolve_typed_choices(panel.identity, panel.options, form, data)
+        plugin.resolve_typed_choices(panel.acting_identity, panel.options, form, data)
         mapping, created = plugin.create(
             issue=panel.issue,
             user=request.user,
-            identity=panel.identity,
+            identity=panel.acting_identity,
             options=panel.options,
             data=data,
             idempotency_key=data.get("idempotency_key", ""),
         )
-    except ValueError as error:  # a typed project or assignee matched nothing
+    except InvalidInput as error:  # e.g. a typed project or assignee matched nothing
         form.add_error(None, str(error))
         return respond(request, "create-form", panel.as_dict(request, form=form), status=400)
     except CreateInProgress:
@@ -178,60 +224,45 @@ def create_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlu
         return respond(
             request, "create-form", panel.as_dict(request, form=form, **context), status=409
         )
-    except (ApiError, IdentityRequired) as error:
-        context = failure_message(request, panel, "create", error)
-        return respond(
-            request,
-            "create-form",
-            panel.as_dict(request, form=form, **context),
-            status=error_status(error),
-        )
+    except ApiError as error:
+        return failure_response(request, panel, "create", form, error)
     verb = "Created" if created else "Already created"
     return done(request, panel, f"{verb} {plugin.title} task “{mapping.title}”.")
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def link_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugin):
-    panel = PanelContext.load(request, plugin, issue_id)
-    if (blocked := not_ready(request, panel)) is not None:
-        return blocked
-    if request.method == "GET":
-        # The issue's link as Sentry's plugin posts it, like the create form's notes.
-        initial = {"comment": f"{panel.issue.absolute_url()}?referrer={plugin.slug}_plugin"}
-        # A draft kept through a reconnect comes back bound; otherwise the form is fresh.
-        form = plugin.link_form_class(pop_draft(request, panel, "link"), initial=initial)
-        return respond(request, "link-form", panel.as_dict(request, form=form))
-
-    form = plugin.link_form_class(request.POST)
-    if not form.is_valid():
-        return respond(request, "link-form", panel.as_dict(request, form=form), status=400)
+def link_view(request: HtmxHttpRequest, issue_id: int, plugin: Plugin) -> HttpResponse:
+    # The comment defaults to the issue's link as Sentry's plugin posts it.
+    panel, form, answer = open_action(
+        request,
+        plugin,
+        issue_id,
+        "link",
+        lambda panel: {"comment": f"{panel.issue.absolute_url()}?referrer={plugin.slug}_plugin"},
+    )
+    if answer is not None:
+        return answer
     try:
         mapping = plugin.link(
             issue=panel.issue,
             user=request.user,
-            identity=panel.identity,
+            identity=panel.acting_identity,
             external_id=form.cleaned_data["issue_id"],
             comment=form.cleaned_data["comment"],
         )
     except AlreadyLinked:
         form.add_error("issue_id", "This task is already linked to this issue.")
         return respond(request, "link-form", panel.as_dict(request, form=form), status=400)
-    except (ApiError, IdentityRequired) as error:
-        context = failure_message(request, panel, "link", error)
-        return respond(
-            request,
-            "link-form",
-            panel.as_dict(request, form=form, **context),
-            status=error_status(error),
-        )
+    except ApiError as error:
+        return failure_response(request, panel, "link", form, error)
     commented = " and commented on it" if form.cleaned_data["comment"] else ""
     return done(request, panel, f"Linked {plugin.title} task “{mapping.title}”{commented}.")
 
 
 @login_required
 @require_POST
-def unlink_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugin):
+def unlink_view(request: HtmxHttpRequest, issue_id: int, plugin: Plugin) -> HttpResponse:
     panel = PanelContext.load(request, plugin, issue_id)
     form = plugin.unlink_form_class(request.POST)
     mapping = (
@@ -250,7 +281,9 @@ def unlink_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlu
     )
 
 
-def done(request, panel: PanelContext, message: str, level: str = "success") -> HttpResponse:
+def done(
+    request: HtmxHttpRequest, panel: PanelContext, message: str, level: str = "success"
+) -> HttpResponse:
     """After an action: htmx gets the refreshed panel, a plain browser goes back to the issue."""
     if request.htmx:
         context = panel.as_dict(
@@ -261,17 +294,16 @@ def done(request, panel: PanelContext, message: str, level: str = "success") -> 
         )
         response = render(request, f"{TEMPLATE}#panel", context)
         # The whole panel is redrawn, whichever form asked; the activity list reloads too.
-        response["HX-Retarget"] = f"#panel-{panel.plugin.slug}"
-        response["HX-Reswap"] = "innerHTML"
-        response["HX-Trigger"] = "activity-changed"
-        return response
+        retarget(response, f"#panel-{panel.plugin.slug}")
+        reswap(response, "innerHTML")
+        return trigger_client_event(response, "activity-changed")
     getattr(messages, level)(request, message)
     return redirect(panel.issue)
 
 
 @login_required
 @require_GET
-def autocomplete_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugin):
+def autocomplete_view(request: HtmxHttpRequest, issue_id: int, plugin: Plugin) -> HttpResponse:
     panel = PanelContext.load(request, plugin, issue_id)
     field_name = request.GET.get("autocomplete_field", "")
     if field_name not in plugin.autocomplete_fields:
@@ -283,10 +315,16 @@ def autocomplete_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrac
             else f"{plugin.title} is not configured for this project."
         )
         return autocomplete_error(request, field_name, message, 400)
-    return autocomplete_response(request, plugin, panel.identity, panel.options, field_name)
+    return autocomplete_response(request, plugin, panel.acting_identity, panel.options, field_name)
 
 
-def autocomplete_response(request, plugin, identity, options: dict, field_name: str):
+def autocomplete_response(
+    request: HtmxHttpRequest,
+    plugin: IssueTrackerPlugin,
+    identity: UserSocialAuth,
+    options: dict[str, Any],
+    field_name: str,
+) -> HttpResponse:
     """Sentry's JSON shape, {field: [{"text", "id"}]}, or an options fragment for htmx."""
     query = (
         (
@@ -304,8 +342,9 @@ def autocomplete_response(request, plugin, identity, options: dict, field_name: 
             results = plugin.autocomplete(
                 identity=identity, options=options, field=field_name, query=query
             )
-        except (ApiError, IdentityRequired) as error:
-            return autocomplete_error(request, field_name, str(error), 400)
+        except ApiError as error:
+            message = plugin.message_from_error(error)
+            return autocomplete_error(request, field_name, message, error_status(error))
     if request.htmx:
         return render(
             request,
@@ -315,7 +354,9 @@ def autocomplete_response(request, plugin, identity, options: dict, field_name: 
     return JsonResponse({field_name: results})
 
 
-def autocomplete_error(request, field_name: str, message: str, status: int) -> HttpResponse:
+def autocomplete_error(
+    request: HtmxHttpRequest, field_name: str, message: str, status: int
+) -> HttpResponse:
     if request.htmx:
         return render(
             request,
@@ -328,16 +369,16 @@ def autocomplete_error(request, field_name: str, message: str, status: int) -> H
 
 @login_required
 @require_GET
-def tasks_view(request: HtmxHttpRequest, issue_id: int, plugin: IssueTrackerPlugin):
+def tasks_view(request: HtmxHttpRequest, issue_id: int, plugin: Plugin) -> HttpResponse:
     """The linked tasks with their status read from the tracker (status sync)."""
     panel = PanelContext.load(request, plugin, issue_id)
     tasks = list(plugin.linked_tasks(panel.issue))
     error = ""
     if panel.state == PanelState.READY and tasks:
         try:
-            plugin.sync_status(panel.identity, tasks)
-        except (ApiError, IdentityRequired) as exc:
-            error = f"Could not refresh the tasks' status: {exc}"
+            plugin.sync_status(panel.acting_identity, tasks)
+        except ApiError as exc:
+            error = f"Could not refresh the tasks' status: {plugin.message_from_error(exc)}"
     if not request.htmx:
         return redirect(panel.issue)
     # Out-of-band swaps of each task's title and badge; the list and its forms stay as they are.

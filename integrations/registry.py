@@ -1,5 +1,41 @@
-"""The issue-tracker plugins this Tasklink runs: a second tracker is one more entry here."""
+"""The issue-tracker plugins this Tasklink runs, from settings.TASKLINK_PLUGINS (dotted paths
+to plugin instances): a second tracker is one more line there.
 
-from integrations.asana.plugin import plugin as asana_plugin
+The rest of Tasklink (the tracker's pages, the URLconf, the identities page, the resolution
+sync, the OAuth error messages) reaches the plugins only through these functions.
+"""
 
-PLUGINS = [asana_plugin]
+from __future__ import annotations
+
+from functools import cache
+
+from django.conf import settings
+from django.db.models import Exists, OuterRef
+from django.utils.module_loading import import_string
+
+from integrations.base import IssueTrackerPlugin
+from integrations.models import ExternalIssue
+
+
+@cache
+def _load(paths: tuple[str, ...]) -> tuple[IssueTrackerPlugin, ...]:
+    return tuple(import_string(dotted) for dotted in paths)
+
+
+def plugins() -> list[IssueTrackerPlugin]:
+    return list(_load(tuple(settings.TASKLINK_PLUGINS)))
+
+
+def for_auth_provider(name: str) -> IssueTrackerPlugin | None:
+    """The plugin whose identities come from the social-auth backend `name`."""
+    return next((plugin for plugin in plugins() if plugin.auth_provider == name), None)
+
+
+def trackers_title() -> str:
+    """The trackers' names as one label (the issue list's filter and badge)."""
+    return " or ".join(plugin.title for plugin in plugins())
+
+
+def has_linked_task() -> Exists:
+    """An annotation for Issue querysets: whether the issue is linked to a task anywhere."""
+    return Exists(ExternalIssue.objects.filter(issue=OuterRef("pk")))

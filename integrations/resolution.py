@@ -2,18 +2,21 @@
 
 from __future__ import annotations
 
-from integrations import identities
-from integrations.registry import PLUGINS
+from typing import Any
+
+from integrations import identities, registry
 from tracker.models import Issue
 
-COMPLETES = {Issue.Status.RESOLVED: True, Issue.Status.UNRESOLVED: False}
+COMPLETES: dict[str, bool] = {Issue.Status.RESOLVED: True, Issue.Status.UNRESOLVED: False}
 
 
-def follow_issue_status(sender, issue: Issue, user, status: str, **kwargs) -> list[str]:
+def follow_issue_status(
+    sender: Any, issue: Issue, user: Any, status: str, **kwargs: Any
+) -> list[str]:
     if status not in COMPLETES:
         return []  # ignoring an issue says nothing about its tasks
     messages = []
-    for plugin in PLUGINS:
+    for plugin in registry.plugins():
         options = plugin.get_options(issue.project)
         if not options.get("sync_resolution") or not plugin.linked_tasks(issue).exists():
             continue

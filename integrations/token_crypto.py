@@ -13,6 +13,7 @@ import base64
 import hashlib
 import logging
 from functools import lru_cache
+from typing import Any
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
@@ -62,14 +63,14 @@ def decrypt(value: str) -> str:
         return ""
 
 
-def encrypted(extra_data: dict) -> dict:
+def encrypted(extra_data: dict[str, Any]) -> dict[str, Any]:
     return {
         key: encrypt(value) if key in SECRET_FIELDS else value
         for key, value in (extra_data or {}).items()
     }
 
 
-def decrypted(extra_data: dict) -> dict:
+def decrypted(extra_data: dict[str, Any]) -> dict[str, Any]:
     return {
         key: decrypt(value) if key in SECRET_FIELDS else value
         for key, value in (extra_data or {}).items()
@@ -79,20 +80,20 @@ def decrypted(extra_data: dict) -> dict:
 # --- signal receivers, connected in IntegrationsConfig.ready() --------------------------------
 
 
-def decrypt_on_load(sender, instance, **kwargs) -> None:
+def decrypt_on_load(sender: Any, instance: Any, **kwargs: Any) -> None:
     # Read from __dict__: touching a deferred field here would cost a query per row.
     data = instance.__dict__.get("extra_data")
     if isinstance(data, dict):
         instance.extra_data = decrypted(data)
 
 
-def encrypt_before_save(sender, instance, **kwargs) -> None:
+def encrypt_before_save(sender: Any, instance: Any, **kwargs: Any) -> None:
     if isinstance(instance.extra_data, dict):
         instance._plain_extra_data = instance.extra_data
         instance.extra_data = encrypted(instance.extra_data)
 
 
-def restore_after_save(sender, instance, **kwargs) -> None:
+def restore_after_save(sender: Any, instance: Any, **kwargs: Any) -> None:
     plain = getattr(instance, "_plain_extra_data", None)
     if plain is not None:
         instance.extra_data = plain

@@ -44,15 +44,21 @@ class IssueFilterForm(forms.Form):
     """The issue list's filters. Unknown values fall back to defaults instead of failing."""
 
     STATUS_CHOICES = [("all", "All statuses"), *Issue.Status.choices]
-    LINKED_CHOICES = [("", "Any"), ("linked", "With Asana task"), ("unlinked", "Without task")]
 
     query = forms.CharField(required=False, max_length=200, label="Search")
     project = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     status = forms.ChoiceField(required=False, choices=STATUS_CHOICES)
-    linked = forms.ChoiceField(required=False, choices=LINKED_CHOICES, label="Asana")
+    linked = forms.ChoiceField(required=False)
 
-    def __init__(self, *args, projects=(), **kwargs):
+    def __init__(self, *args, projects=(), trackers: str = "Tracker", **kwargs):
         super().__init__(*args, **kwargs)
+        # `trackers` names the task trackers Tasklink runs (the tracker never imports them).
+        self.fields["linked"].label = trackers
+        self.fields["linked"].choices = [
+            ("", "Any"),
+            ("linked", f"With {trackers} task"),
+            ("unlinked", "Without task"),
+        ]
         self.fields["project"].choices = [("", "All projects")] + [(p.pk, p.name) for p in projects]
 
     def filters(self) -> dict:

@@ -1,4 +1,4 @@
-"""Links taken from outside (Asana, events) are only ever http(s)."""
+"""Links taken from outside (trackers, events) are only ever http(s)."""
 
 from __future__ import annotations
 

@@ -203,7 +203,7 @@ class Issue(models.Model):
         return f"{self.project.short_name}-{base36(self.number)}"
 
     def absolute_url(self) -> str:
-        """The issue's URL outside the app, e.g. in an Asana task's notes."""
+        """The issue's URL outside the app, e.g. in the notes of a task at a tracker."""
         return settings.APP_BASE_URL + self.get_absolute_url()
 
 
@@ -239,7 +239,7 @@ class Event(models.Model):
         return self.event_id
 
     def stacktrace_text(self) -> str:
-        """The stack trace as Python prints it: used in Asana task notes."""
+        """The stack trace as Python prints it: used in the notes of tasks at trackers."""
         lines = ["Traceback (most recent call last):"]
         for frame in self.frames:
             lines.append(
@@ -268,7 +268,7 @@ class Activity(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL
     )
     kind = models.CharField(max_length=20, choices=Kind.choices)
-    # Free-form details, e.g. {"provider": "asana", "title": …, "url": …} for task activity.
+    # Free-form details, e.g. {"provider": <plugin slug>, "title": …, "url": …} for task activity.
     data = models.JSONField(default=dict, blank=True)
     date_added = models.DateTimeField(default=timezone.now)
 

@@ -17,6 +17,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
+from config.http import HtmxHttpRequest
 from tracker import onboarding
 from tracker.access import (
     get_key_for_owner,
@@ -32,7 +33,6 @@ from tracker.project_forms import (
     ProjectRenameForm,
 )
 from tracker.snippets import snippets_for
-from tracker.views import HtmxHttpRequest
 
 
 @login_required

@@ -3,15 +3,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
-from django_htmx.middleware import HtmxDetails
 
-from integrations.models import ExternalIssue
-from integrations.registry import PLUGINS
+from config.http import HtmxHttpRequest
+from integrations import registry
 from tracker import event_display, onboarding
 from tracker.access import get_issue_for_user
 from tracker.forms import IssueFilterForm, IssueStatusForm
@@ -21,20 +20,15 @@ from tracker.signals import issue_status_changed
 ISSUES_PER_PAGE = 25
 
 
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
-
-
 @login_required
 def issue_list(request: HtmxHttpRequest) -> HttpResponse:
     projects = list(Project.objects.for_user(request.user).select_related("organization"))
-    form = IssueFilterForm(request.GET, projects=projects)
+    trackers = registry.trackers_title()
+    form = IssueFilterForm(request.GET, projects=projects, trackers=trackers)
     filters = form.filters()
 
     issues = Issue.objects.filter(project__in=projects).select_related("project")
-    issues = issues.annotate(
-        has_task=Exists(ExternalIssue.objects.filter(issue=OuterRef("pk")))
-    ).search(filters["query"])
+    issues = issues.annotate(has_task=registry.has_linked_task()).search(filters["query"])
     if filters["project"]:
         issues = issues.filter(project_id=filters["project"])
     if filters["status"] != "all":
@@ -52,6 +46,7 @@ def issue_list(request: HtmxHttpRequest) -> HttpResponse:
         "filters": filters,
         "page": page,
         "projects": projects,
+        "trackers": trackers,
         "querystring": querystring.urlencode(),
     }
     # htmx's history restore asks for the whole page, never the fragment.
@@ -74,7 +69,7 @@ def issue_detail(request: HtmxHttpRequest, issue_id: int) -> HttpResponse:
         "event": event,
         "view": event_display.build(event) if event else None,
         "activities": activities,
-        "plugins": [plugin.slug for plugin in PLUGINS],
+        "plugins": [plugin.slug for plugin in registry.plugins()],
     }
     return render(request, "tracker/issue_detail.html", context)
 

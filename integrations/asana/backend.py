@@ -25,11 +25,12 @@ def asana_url(path: str) -> str:
     return settings.ASANA_BASE_URL.rstrip("/") + path
 
 
-class AsanaOAuth2(BaseOAuth2PKCE, SocialCoreAsanaOAuth2):
+# Asana answers tokens and /users/me as JSON objects: social-core's response type.
+class AsanaOAuth2(BaseOAuth2PKCE[dict[str, Any]], SocialCoreAsanaOAuth2[dict[str, Any]]):
     name = "asana"
 
     # Only what Tasklink keeps: the tokens, when they were issued, and who the person is.
-    def __init__(self, strategy=None, redirect_uri: str | None = None):
+    def __init__(self, strategy: Any = None, redirect_uri: str | None = None) -> None:
         super().__init__(strategy, redirect_uri)
         # The redirect URI Asana is told is always the registered one, under APP_BASE_URL,
         # whatever Host header the request came with.
@@ -53,7 +54,7 @@ class AsanaOAuth2(BaseOAuth2PKCE, SocialCoreAsanaOAuth2):
     def refresh_token_url(self) -> str:
         return asana_url("/-/oauth_token")
 
-    def revoke_token_url(self, token, uid) -> str:
+    def revoke_token_url(self, token: str, uid: str) -> str:
         return asana_url("/-/oauth_revoke")
 
     def get_scope(self) -> list[str]:
@@ -67,7 +68,7 @@ class AsanaOAuth2(BaseOAuth2PKCE, SocialCoreAsanaOAuth2):
             raise AuthResponseError(self, "Asana answered with an account id that is not a gid.")
         return gid
 
-    def user_data(self, access_token: str, *args, **kwargs) -> dict[str, Any] | None:
+    def user_data(self, access_token: str, *args: Any, **kwargs: Any) -> dict[str, Any] | None:
         answer = self.get_json(
             asana_url("/api/1.0/users/me"),
             headers={"Authorization": f"Bearer {access_token}"},
@@ -94,11 +95,18 @@ class AsanaOAuth2(BaseOAuth2PKCE, SocialCoreAsanaOAuth2):
             "last_name": None,
         }
 
-    def revoke_token_params(self, token, uid) -> dict[str, Any]:
+    def revoke_token_params(self, token: str, uid: str) -> dict[str, Any]:
         client_id, client_secret = self.get_key_and_secret()
         return {"token": token, "client_id": client_id, "client_secret": client_secret}
 
-    def extra_data(self, user, uid, response, details, pipeline_kwargs) -> dict[str, Any]:
+    def extra_data(
+        self,
+        user: Any,
+        uid: str,
+        response: dict[str, Any],
+        details: dict[str, Any],
+        pipeline_kwargs: dict[str, Any],
+    ) -> dict[str, Any]:
         data = super().extra_data(user, uid, response, details, pipeline_kwargs)
         # A refresh answer carries no person; keep what the connection stored.
         return {key: value for key, value in data.items() if value not in (None, "")}

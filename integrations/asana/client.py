@@ -7,11 +7,12 @@ Reference: https://developers.asana.com/reference/rest-api-reference
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
+import requests
 from django.conf import settings
 
+from integrations.asana.gids import is_gid
 from integrations.client import MALFORMED_RESPONSE, AuthApiClient
 from integrations.exceptions import ApiError
 
@@ -19,27 +20,44 @@ from integrations.exceptions import ApiError
 MAX_PAGES = 500
 TASK_FIELDS = "name,permalink_url,completed,assignee.name,projects.name,workspace.name"
 
-_GID = re.compile(r"[0-9]+")
-
 
 def gid(value: Any) -> str:
     """An Asana id as a string; anything else is refused before it can reach a URL path."""
     text = str(value).strip() if value is not None else ""
-    if not _GID.fullmatch(text):
+    if not is_gid(text):
         shown = text if len(text) <= 40 else text[:40] + "…"
         raise ApiError(400, f"“{shown}” is not a valid Asana ID: Asana IDs are numbers.")
     return text
 
 
 class AsanaClient(AuthApiClient):
-    plugin_name = "asana"
+    tracker_name = "Asana"
+    # ASANA_CONNECT_TIMEOUT, ASANA_READ_TIMEOUT, ASANA_MAX_RETRY_WAIT
+    settings_prefix = "ASANA"
     # Items per page of a list: Asana's maximum, so a list costs as few calls as it can.
     page_limit = 100
 
+    # The base declares a plain attribute; here it is computed at call time, because the
+    # sandbox and Asana differ only by this setting (mypy cannot see a property may do that).
     @property
     def base_url(self) -> str:  # type: ignore[override]
-        # Read at call time: the sandbox and Asana differ only by this setting.
         return settings.ASANA_BASE_URL.rstrip("/") + "/api/1.0"
+
+    def error_message(self, response: requests.Response) -> str | None:
+        """Asana's error messages (`errors[].message`), joined; None when the body has none."""
+        try:
+            body = response.json()
+        except ValueError:
+            return None
+        errors = body.get("errors") if isinstance(body, dict) else None
+        if not isinstance(errors, list):
+            return None
+        messages = [
+            str(error["message"]).strip()
+            for error in errors
+            if isinstance(error, dict) and error.get("message")
+        ]
+        return "; ".join(messages) or None
 
     # Reference: https://developers.asana.com/reference/getworkspaces
     def get_workspaces(self) -> dict[str, Any]:
@@ -47,7 +65,10 @@ class AsanaClient(AuthApiClient):
 
     # Reference: https://developers.asana.com/reference/gettask
     def get_issue(self, issue_id: str | int) -> dict[str, Any]:
-        return self.get(f"/tasks/{gid(issue_id)}", params={"opt_fields": TASK_FIELDS})
+        answer: dict[str, Any] = self.get(
+            f"/tasks/{gid(issue_id)}", params={"opt_fields": TASK_FIELDS}
+        )
+        return answer
 
     # Reference: https://developers.asana.com/reference/createtask
     def create_issue(self, workspace: str | int, data: dict[str, Any]) -> dict[str, Any]:
@@ -60,21 +81,24 @@ class AsanaClient(AuthApiClient):
             task["projects"] = [gid(data["project"])]
         if data.get("assignee"):
             task["assignee"] = str(data["assignee"])
-        return self.post("/tasks", data={"data": task})
+        answer: dict[str, Any] = self.post("/tasks", data={"data": task})
+        return answer
 
     # Reference: https://developers.asana.com/reference/updatetask
     def set_completed(self, issue_id: str | int, completed: bool) -> dict[str, Any]:
-        return self.put(
+        answer: dict[str, Any] = self.put(
             f"/tasks/{gid(issue_id)}",
             data={"data": {"completed": completed}},
             params={"opt_fields": TASK_FIELDS},
         )
+        return answer
 
     # Reference: https://developers.asana.com/reference/createstoryfortask
     def create_comment(self, issue_id: str | int, data: dict[str, Any]) -> dict[str, Any]:
-        return self.post(
+        answer: dict[str, Any] = self.post(
             f"/tasks/{gid(issue_id)}/stories", data={"data": {"text": data["comment"]}}
         )
+        return answer
 
     # Reference: https://developers.asana.com/reference/typeaheadforworkspace
     def search(
@@ -87,7 +111,8 @@ class AsanaClient(AuthApiClient):
             "count": count,
             "opt_fields": "name,email" if object_type == "user" else "name",
         }
-        return self.get(f"/workspaces/{gid(workspace)}/typeahead", params=params)
+        answer: dict[str, Any] = self.get(f"/workspaces/{gid(workspace)}/typeahead", params=params)
+        return answer
 
     # Reference: https://developers.asana.com/reference/getprojectsforworkspace
     def get_projects(self, workspace: str | int) -> dict[str, Any]:
@@ -95,7 +120,8 @@ class AsanaClient(AuthApiClient):
 
     # Reference: https://developers.asana.com/reference/getuser
     def get_me(self) -> dict[str, Any]:
-        return self.get("/users/me")
+        answer: dict[str, Any] = self.get("/users/me")
+        return answer
 
     def _all_pages(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
         """Every item of a paginated list, following `next_page.offset` to the end."""
@@ -104,7 +130,7 @@ class AsanaClient(AuthApiClient):
         for _ in range(MAX_PAGES):
             page = self.get(path, params=query)
             if not isinstance(page, dict) or not isinstance(page.get("data"), list):
-                raise ApiError(200, MALFORMED_RESPONSE)
+                raise ApiError(200, template=MALFORMED_RESPONSE)
             items.extend(page["data"])
             offset = (page.get("next_page") or {}).get("offset")
             if not offset:

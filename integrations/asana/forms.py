@@ -4,12 +4,17 @@ assignee; issue_id and comment."""
 from __future__ import annotations
 
 import uuid
+from typing import Any
 
 from django import forms
 
-from integrations.asana.plugin import WORKSPACE_NOT_VISIBLE_HELP, parse_task_reference
+from integrations.asana.gids import gid_problem, parse_task_reference
 
-NUMERIC = "Non-numeric {what} value"
+# Sentry's help text for a configured workspace the person's identity cannot see.
+WORKSPACE_NOT_VISIBLE_HELP = (
+    "Your Asana identity does not have access to this workspace: it stays selected, but tasks "
+    "are created with the identity of whoever creates them."
+)
 
 
 def clean_text(value: str) -> str:
@@ -20,15 +25,15 @@ def clean_text(value: str) -> str:
 
 def clean_gid(value: str, what: str) -> str:
     value = (value or "").strip()
-    if value and not value.isdigit():
-        raise forms.ValidationError(NUMERIC.format(what=what))
-    if len(value) > 32:
-        raise forms.ValidationError(f"That {what} id is too long.")
+    if value and (problem := gid_problem(value, what)):
+        raise forms.ValidationError(problem)
     return value
 
 
 class TypeaheadMixin:
     """A typeahead field is a gid (hidden once picked) and the label the person typed."""
+
+    data: Any  # the form's submitted data (forms.Form provides it)
 
     def resolved_label(self, field: str) -> str:
         return clean_text(self.data.get(f"{field}_label", ""))[:200].strip()
@@ -49,7 +54,7 @@ class CreateTaskForm(TypeaheadMixin, forms.Form):
     assignee_label = forms.CharField(required=False, max_length=200)
     idempotency_key = forms.CharField(required=False, max_length=64, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("idempotency_key", uuid.uuid4().hex)
@@ -70,7 +75,7 @@ class CreateTaskForm(TypeaheadMixin, forms.Form):
         return clean_gid(self.cleaned_data["assignee"], "assignee")
 
     def clean_idempotency_key(self) -> str:
-        key = self.cleaned_data["idempotency_key"].strip()
+        key: str = self.cleaned_data["idempotency_key"].strip()
         if key and not all(c in "0123456789abcdef-" for c in key.lower()):
             raise forms.ValidationError("This form is out of date. Reload the page.")
         return key
@@ -129,7 +134,9 @@ class SettingsForm(TypeaheadMixin, forms.Form):
         help_text="Done as the person who changes the issue's status, with their Asana account.",
     )
 
-    def __init__(self, *args, workspaces: list[dict], current: str = "", **kwargs):
+    def __init__(
+        self, *args: Any, workspaces: list[dict[str, str]], current: str = "", **kwargs: Any
+    ):
         super().__init__(*args, **kwargs)
         choices = [(w["gid"], w["name"]) for w in workspaces]
         self.workspace_hidden = bool(current) and current not in {w["gid"] for w in workspaces}

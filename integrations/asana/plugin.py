@@ -2,49 +2,26 @@
 
 from __future__ import annotations
 
-import re
-from urllib.parse import urlsplit
+from typing import Any
 
+from django.conf import settings
+from django.urls import URLPattern, URLResolver, path, reverse
+from social_django.models import UserSocialAuth
+
+from integrations.asana import views
 from integrations.asana.client import AsanaClient
+from integrations.asana.forms import CreateTaskForm, LinkTaskForm, UnlinkTaskForm
+from integrations.asana.gids import parse_task_reference
 from integrations.base import IssueTrackerPlugin, RemoteTask
-from integrations.exceptions import ApiError
+from integrations.exceptions import ApiError, InvalidInput
+from tracker.models import Issue
+
+ASANA_URL = "https://app.asana.com"
 
 ERR_AUTH_NOT_CONFIGURED = "You still need to associate an Asana identity with this account."
 
-# Sentry's help text for a configured workspace the person's identity cannot see.
-WORKSPACE_NOT_VISIBLE_HELP = (
-    "Your Asana identity does not have access to this workspace: it stays selected, but tasks "
-    "are created with the identity of whoever creates them."
-)
-
 # The types Asana's typeahead searches for each autocomplete field of the forms.
 AUTOCOMPLETE_TYPES = {"issue_id": "task", "project": "project", "assignee": "user"}
-
-_GID = re.compile(r"^\d{1,32}$")
-
-
-def parse_task_reference(value: str) -> str | None:
-    """A task gid from a gid or a pasted Asana task URL, or None if it is neither.
-
-    Asana's task URLs come as https://app.asana.com/0/<project>/<task>[/f] and
-    https://app.asana.com/1/<workspace>/task/<task> (also .../project/<p>/task/<task>).
-    """
-    value = value.strip()
-    if _GID.match(value):
-        return value
-    try:
-        path = urlsplit(value).path
-    except ValueError:  # "http://[::1": not a URL at all, so not a task reference
-        return None
-    parts = [part for part in path.split("/") if part]
-    if "task" in parts:
-        index = parts.index("task")
-        candidate = parts[index + 1] if index + 1 < len(parts) else ""
-    elif len(parts) >= 3 and parts[0] == "0":
-        candidate = parts[2]
-    else:
-        return None
-    return candidate if _GID.match(candidate) else None
 
 
 class AsanaPlugin(IssueTrackerPlugin):
@@ -53,30 +30,48 @@ class AsanaPlugin(IssueTrackerPlugin):
     auth_provider = "asana"
     required_options = ("workspace",)
     error_auth_not_configured = ERR_AUTH_NOT_CONFIGURED
-    workspace_not_visible_help = WORKSPACE_NOT_VISIBLE_HELP
+    setup_hint = "choose the workspace its tasks go to."
+    create_fields_template = "integrations/asana/create_fields.html"
     remembered_choices = ("project", "project_label", "assignee", "assignee_label")
 
     autocomplete_fields = tuple(AUTOCOMPLETE_TYPES)
 
-    @property
-    def create_form_class(self):
-        from integrations.asana.forms import CreateTaskForm
+    create_form_class = CreateTaskForm
+    link_form_class = LinkTaskForm
+    unlink_form_class = UnlinkTaskForm
 
-        return CreateTaskForm
+    def settings_url(self, project_id: int) -> str:
+        return reverse("plugin_asana_settings", args=[project_id])
 
-    @property
-    def link_form_class(self):
-        from integrations.asana.forms import LinkTaskForm
+    def extra_urlpatterns(self) -> list[URLPattern | URLResolver]:
+        settings_path = "projects/<int:project_id>/plugins/asana/"
+        return [
+            path(
+                settings_path, views.settings_view, {"plugin": self}, name="plugin_asana_settings"
+            ),
+            path(
+                f"{settings_path}autocomplete/",
+                views.settings_autocomplete_view,
+                {"plugin": self},
+                name="plugin_asana_settings_autocomplete",
+            ),
+        ]
 
-        return LinkTaskForm
+    def describe_options(self, identity: Any, options: dict[str, Any]) -> list[tuple[str, str]]:
+        gid = options.get("workspace", "")
+        try:
+            name = self.workspace_name(identity, gid)
+        except ApiError:  # the panel shows without Asana: the gid has to do
+            name = None
+        return [("Workspace", name or f"Workspace {gid}")]
 
-    @property
-    def unlink_form_class(self):
-        from integrations.asana.forms import UnlinkTaskForm
+    def connection_note(self) -> str:
+        base = settings.ASANA_BASE_URL
+        if base == ASANA_URL:
+            return ""
+        return f"This Tasklink talks to the Asana sandbox at {base}, not app.asana.com."
 
-        return UnlinkTaskForm
-
-    def create_initial(self, issue, user, options: dict) -> dict:
+    def create_initial(self, issue: Issue, user: Any, options: dict[str, Any]) -> dict[str, Any]:
         """Name and notes from the issue; project and assignee from the settings, else from
         what this person chose last time in this project."""
         initial = {"title": issue.title, "description": default_notes(issue)}
@@ -91,7 +86,9 @@ class AsanaPlugin(IssueTrackerPlugin):
         # A pasted task URL or gid needs no search; it is used as it is.
         return not (field == "issue_id" and parse_task_reference(query))
 
-    def resolve_typed_choices(self, identity, options: dict, form, data: dict) -> None:
+    def resolve_typed_choices(
+        self, identity: UserSocialAuth, options: dict[str, Any], form: Any, data: dict[str, Any]
+    ) -> None:
         """Without JavaScript a person types a project or assignee name instead of picking
         one: find it, or say what is wrong."""
         for name in ("project", "assignee"):
@@ -104,45 +101,49 @@ class AsanaPlugin(IssueTrackerPlugin):
             chosen = exact if exact else matches
             if len(chosen) != 1:
                 what = "assignee" if name == "assignee" else "project"
-                raise ValueError(
+                raise InvalidInput(
                     f"No Asana {what} matches “{label}”. Pick one from the list."
                     if not chosen
                     else f"“{label}” matches several Asana {what}s; pick one from the list."
                 )
             data[name], data[f"{name}_label"] = chosen[0]["id"], chosen[0]["text"]
 
-    def get_client(self, identity) -> AsanaClient:
+    def get_client(self, identity: UserSocialAuth) -> AsanaClient:
         return AsanaClient(auth=identity)
 
-    def get_workspaces(self, identity) -> list[dict]:
+    def get_workspaces(self, identity: UserSocialAuth) -> list[dict[str, str]]:
         """The person's workspaces as [{"gid", "name"}], cached for five minutes per person."""
 
-        def fetch():
+        def fetch() -> list[dict[str, str]]:
             answer = self.get_client(identity).get_workspaces()
             return [{"gid": str(w["gid"]), "name": w.get("name", "")} for w in answer["data"]]
 
         return self.cached(identity, "workspaces", fetch)
 
-    def workspace_name(self, identity, gid: str) -> str | None:
+    def workspace_name(self, identity: UserSocialAuth, gid: str) -> str | None:
         for workspace in self.get_workspaces(identity):
             if workspace["gid"] == gid:
                 return workspace["name"]
         return None
 
-    def create_remote(self, client, options: dict, data: dict) -> RemoteTask:
+    def create_remote(
+        self, client: Any, options: dict[str, Any], data: dict[str, Any]
+    ) -> RemoteTask:
         answer = client.create_issue(options["workspace"], data)
         return self._task(answer)
 
-    def fetch_remote(self, client, external_id: str) -> RemoteTask:
+    def fetch_remote(self, client: Any, external_id: str) -> RemoteTask:
         return self._task(client.get_issue(external_id))
 
-    def comment_remote(self, client, external_id: str, comment: str) -> None:
+    def comment_remote(self, client: Any, external_id: str, comment: str) -> None:
         client.create_comment(external_id, {"comment": comment})
 
-    def complete_remote(self, client, external_id: str, completed: bool) -> RemoteTask:
+    def complete_remote(self, client: Any, external_id: str, completed: bool) -> RemoteTask:
         return self._task(client.set_completed(external_id, completed))
 
-    def search_remote(self, client, options: dict, field: str, query: str) -> list[dict]:
+    def search_remote(
+        self, client: Any, options: dict[str, Any], field: str, query: str
+    ) -> list[dict[str, str]]:
         answer = client.search(options["workspace"], AUTOCOMPLETE_TYPES[field], query)
         results = []
         for item in answer.get("data") or []:
@@ -157,7 +158,7 @@ class AsanaPlugin(IssueTrackerPlugin):
         return results
 
     @staticmethod
-    def _task(answer: dict) -> RemoteTask:
+    def _task(answer: dict[str, Any]) -> RemoteTask:
         task = answer.get("data") if isinstance(answer, dict) else None
         if not isinstance(task, dict) or not task.get("gid"):
             raise ApiError(502, "Asana answered without the task. Please try again.")
@@ -169,7 +170,7 @@ class AsanaPlugin(IssueTrackerPlugin):
         )
 
 
-def default_notes(issue) -> str:
+def default_notes(issue: Issue) -> str:
     """The issue's link, then the latest event's exception and stack trace in a code block."""
     notes = f"{issue.absolute_url()}?referrer=asana_plugin"
     event = issue.events.first()

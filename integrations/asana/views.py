@@ -2,24 +2,32 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from config.http import HtmxHttpRequest
 from integrations import identities
 from integrations.asana.forms import SettingsForm
-from integrations.asana.plugin import plugin
-from integrations.exceptions import ApiError, IdentityRequired
+from integrations.exceptions import ApiError, InvalidInput
 from integrations.plugin_views import autocomplete_error, autocomplete_response
 from tracker.access import get_project_for_owner
+
+if TYPE_CHECKING:
+    from integrations.asana.plugin import AsanaPlugin
+
+# The Asana plugin's own pages get the plugin from their URL (as the panel's views do), so
+# this module never imports plugin.py, which imports it.
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def settings_view(request: HttpRequest, project_id: int) -> HttpResponse:
+def settings_view(request: HtmxHttpRequest, project_id: int, plugin: AsanaPlugin) -> HttpResponse:
     project = get_project_for_owner(request, project_id)
     options = plugin.get_options(project)
     identity = plugin.get_identity(request.user)
@@ -39,8 +47,8 @@ def settings_view(request: HttpRequest, project_id: int) -> HttpResponse:
     workspaces, error = [], ""
     try:
         workspaces = plugin.get_workspaces(identity)
-    except (ApiError, IdentityRequired) as exc:
-        error = f"Could not load your Asana workspaces: {exc}"
+    except ApiError as exc:
+        error = f"Could not load your Asana workspaces: {plugin.message_from_error(exc)}"
     current = options.get("workspace", "")
     initial = {key: options.get(key, "") for key in SettingsForm.base_fields}
     form = SettingsForm(
@@ -58,10 +66,10 @@ def settings_view(request: HttpRequest, project_id: int) -> HttpResponse:
             else:
                 # Without JavaScript a name is typed instead of picked: find it in Asana.
                 plugin.resolve_typed_choices(identity, new_options, form, new_options)
-        except ValueError as exc:
+        except InvalidInput as exc:
             form.add_error(None, str(exc))
-        except (ApiError, IdentityRequired) as exc:
-            error = f"Could not look that up in Asana: {exc}"
+        except ApiError as exc:
+            error = f"Could not look that up in Asana: {plugin.message_from_error(exc)}"
         else:
             plugin.save_options(project, new_options, request.user)
             messages.success(request, f"Asana settings saved for {project.name}.")
@@ -73,7 +81,9 @@ def settings_view(request: HttpRequest, project_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def settings_autocomplete_view(request: HttpRequest, project_id: int) -> HttpResponse:
+def settings_autocomplete_view(
+    request: HtmxHttpRequest, project_id: int, plugin: AsanaPlugin
+) -> HttpResponse:
     project = get_project_for_owner(request, project_id)
     options = plugin.get_options(project)
     field_name = request.GET.get("autocomplete_field", "")

@@ -20,8 +20,7 @@ from integrations.exceptions import (
     ApiTimeout,
     ApiUnavailable,
 )
-
-from .conftest import API, FAKE_ASANA
+from tests.support import API, FAKE_ASANA
 
 ME = {"data": {"gid": "1200000000000003", "name": "Ada Lovelace", "resource_type": "user"}}
 

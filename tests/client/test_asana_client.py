@@ -9,8 +9,7 @@ from responses import matchers
 
 from integrations.asana.client import AsanaClient
 from integrations.exceptions import ApiError
-
-from .conftest import API
+from tests.support import API
 
 
 def sent_json(fake_asana, index: int = -1) -> dict:

@@ -40,12 +40,14 @@ def test_for_status_replaces_asanas_words_for_server_errors(status):
     error = ApiError.for_status(status, "Server Error")
 
     assert type(error) is ApiUnavailable
-    assert str(error) == f"Asana is having trouble (HTTP {status}). Try again in a moment."
+    assert error.message_for("Asana") == (
+        f"Asana is having trouble (HTTP {status}). Try again in a moment."
+    )
 
 
 def test_error_without_message_says_what_happened_in_plain_words():
-    assert str(ApiError.for_status(400)) == "Asana refused the request (HTTP 400)."
-    assert str(ApiError.for_status(502)) == (
+    assert ApiError.for_status(400).message_for("Asana") == "Asana refused the request (HTTP 400)."
+    assert ApiError.for_status(502).message_for("Asana") == (
         "Asana is having trouble (HTTP 502). Try again in a moment."
     )
     assert "could not find" in str(ApiError.for_status(404))
@@ -64,7 +66,9 @@ def test_identity_required_asks_to_reconnect():
 
     assert isinstance(error, ApiError)
     assert error.status == 401
-    assert str(error) == ("Your Asana connection needs to be renewed. Reconnect Asana to continue.")
+    assert error.message_for("Asana") == (
+        "Your Asana connection needs to be renewed. Reconnect Asana to continue."
+    )
 
 
 def test_timeout_is_a_kind_of_unavailability():
@@ -72,10 +76,27 @@ def test_timeout_is_a_kind_of_unavailability():
 
     assert isinstance(error, ApiUnavailable)
     assert error.status is None
-    assert str(error) == "Asana did not answer in time. Try again in a moment."
+    assert error.message_for("Asana") == "Asana did not answer in time. Try again in a moment."
 
 
 def test_api_error_takes_status_and_message():
     error = ApiError(400, "name: Missing input")
 
     assert (error.status, error.message, str(error)) == (400, "name: Missing input", error.message)
+
+
+def test_without_a_plugin_the_words_name_no_tracker():
+    assert str(ApiTimeout()) == "The tracker did not answer in time. Try again in a moment."
+
+
+def test_the_trackers_own_words_are_never_formatted():
+    assert ApiError(400, "name: {tracker} braces").message_for("Asana") == "name: {tracker} braces"
+
+
+def test_a_client_names_its_tracker_in_the_errors_it_raises():
+    from integrations.asana.plugin import plugin
+
+    error = ApiRateLimited(retry_after=2)
+    assert plugin.message_from_error(error) == (
+        "Asana is receiving too many requests right now. Try again in 2 seconds."
+    )

@@ -18,9 +18,14 @@ from integrations.exceptions import (
     IdentityRequired,
 )
 from integrations.identities import needs_reconnect
-from tests.conftest import require_postgresql, run_at_once
-
-from .conftest import add_fault, connect_sandbox_identity, sandbox_log, sandbox_refreshes
+from tests.support import (
+    connect_identity,
+    fault,
+    require_postgresql,
+    run_at_once,
+    sandbox_log,
+    sandbox_refreshes,
+)
 
 ME = "/api/1.0/users/me"
 TOKEN = "/-/oauth_token"
@@ -43,7 +48,7 @@ def test_bearer_token_reaches_asana_as_the_person(sandbox, sandbox_identity):
 
 
 def test_expired_token_is_refreshed_once_before_the_call(sandbox, owner):
-    identity = connect_sandbox_identity(sandbox, owner, auth_time=time.time() - 7200)
+    identity = connect_identity(owner, sandbox, auth_time=time.time() - 7200)
     old = dict(identity.extra_data)
 
     AsanaClient(auth=identity).get_me()
@@ -69,7 +74,7 @@ def test_token_expired_at_asana_is_refreshed_on_401(sandbox, sandbox_identity):
 
 
 def test_revoked_grant_requires_reconnecting(sandbox, owner):
-    identity = connect_sandbox_identity(sandbox, owner, auth_time=time.time() - 7200)
+    identity = connect_identity(owner, sandbox, auth_time=time.time() - 7200)
     requests.post(sandbox.url + "/_sandbox/revoke-all", timeout=5).raise_for_status()
 
     with pytest.raises(IdentityRequired):
@@ -178,18 +183,7 @@ def test_unknown_task_is_not_found_with_asanas_message(sandbox, sandbox_identity
 
 def test_workspace_of_others_is_forbidden_with_asanas_message(sandbox, owner):
     # Grace belongs to Acme Engineering only.
-    answer = sandbox.state.issue_tokens("grace@acme.test")
-    identity = UserSocialAuth.objects.create(
-        user=owner,
-        provider="asana",
-        uid=answer["data"]["gid"],
-        extra_data={
-            "access_token": answer["access_token"],
-            "refresh_token": answer["refresh_token"],
-            "expires_in": answer["expires_in"],
-            "auth_time": int(time.time()),
-        },
-    )
+    identity = connect_identity(owner, sandbox, "grace@acme.test")
 
     with pytest.raises(ApiForbidden) as caught:
         AsanaClient(auth=identity).get_projects(workspace_gid(sandbox, "Acme Marketing"))
@@ -198,7 +192,7 @@ def test_workspace_of_others_is_forbidden_with_asanas_message(sandbox, owner):
 
 
 def test_rate_limited_get_is_retried_after_the_wait(sandbox, sandbox_identity, waits):
-    add_fault(sandbox, path=ME, method="GET", status=429, retry_after=1)
+    fault(sandbox, path=ME, method="GET", status=429, retry_after=1)
 
     AsanaClient(auth=sandbox_identity).get_me()
 
@@ -207,7 +201,7 @@ def test_rate_limited_get_is_retried_after_the_wait(sandbox, sandbox_identity, w
 
 
 def test_rate_limited_post_is_not_retried(sandbox, sandbox_identity, waits):
-    add_fault(sandbox, path="/api/1.0/tasks", method="POST", status=429, retry_after=1)
+    fault(sandbox, path="/api/1.0/tasks", method="POST", status=429, retry_after=1)
     tasks_before = len(sandbox.state.tasks)
 
     with pytest.raises(ApiRateLimited) as caught:
@@ -223,22 +217,22 @@ def test_rate_limited_post_is_not_retried(sandbox, sandbox_identity, waits):
 
 def test_slow_answer_raises_api_timeout(sandbox, sandbox_identity, settings):
     settings.ASANA_READ_TIMEOUT = 0.2
-    add_fault(sandbox, path=ME, method="GET", delay=2)
+    fault(sandbox, path=ME, method="GET", delay=2)
 
     with pytest.raises(ApiTimeout):
         AsanaClient(auth=sandbox_identity).get_me()
 
 
 def test_malformed_answer_is_an_api_error(sandbox, sandbox_identity):
-    add_fault(sandbox, path=ME, method="GET", status=200, body="{not json")
+    fault(sandbox, path=ME, method="GET", status=200, body="{not json")
 
     with pytest.raises(ApiError, match="Asana answered with a malformed response"):
         AsanaClient(auth=sandbox_identity).get_me()
 
 
 def test_token_endpoint_down_is_not_the_persons_fault(sandbox, owner):
-    identity = connect_sandbox_identity(sandbox, owner, auth_time=time.time() - 7200)
-    add_fault(sandbox, path=TOKEN, method="POST", status=503)
+    identity = connect_identity(owner, sandbox, auth_time=time.time() - 7200)
+    fault(sandbox, path=TOKEN, method="POST", status=503)
 
     with pytest.raises(ApiError) as caught:
         AsanaClient(auth=identity).get_me()
@@ -254,9 +248,9 @@ def test_token_endpoint_down_is_not_the_persons_fault(sandbox, owner):
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_calls_with_expired_token_refresh_once(sandbox, owner):
     require_postgresql()
-    identity = connect_sandbox_identity(sandbox, owner, auth_time=time.time() - 7200)
+    identity = connect_identity(owner, sandbox, auth_time=time.time() - 7200)
     # A slow token endpoint: every thread reaches the lock while the first one refreshes.
-    add_fault(sandbox, path=TOKEN, method="POST", delay=0.3)
+    fault(sandbox, path=TOKEN, method="POST", delay=0.3)
     threads_count = 20
     results = run_at_once(
         threads_count,

@@ -18,8 +18,7 @@ from integrations.exceptions import (
     IdentityRequired,
 )
 from integrations.identities import needs_reconnect
-
-from .conftest import API, TOKEN_URL, token_answer
+from tests.support import API, SANDBOX_CLIENT_ID, SANDBOX_CLIENT_SECRET, TOKEN_URL, token_answer
 
 ME = {"data": {"gid": "1200000000000003", "name": "Ada Lovelace"}}
 
@@ -52,8 +51,8 @@ def test_expired_token_is_refreshed_once_before_the_call(fake_asana, expired_ide
                 {
                     "grant_type": "refresh_token",
                     "refresh_token": "refresh-1",
-                    "client_id": "sandbox-client-id",
-                    "client_secret": "sandbox-client-secret",
+                    "client_id": SANDBOX_CLIENT_ID,
+                    "client_secret": SANDBOX_CLIENT_SECRET,
                 },
                 allow_blank=True,
             )
@@ -312,7 +311,7 @@ def test_refresh_is_logged_without_tokens(fake_asana, expired_identity, caplog):
     AsanaClient(auth=expired_identity).get_me()
 
     assert f"Token of identity {expired_identity.pk} renewed" in caplog.text
-    for secret in ("access-1", "access-2", "refresh-1", "sandbox-client-secret"):
+    for secret in ("access-1", "access-2", "refresh-1", SANDBOX_CLIENT_SECRET):
         assert secret not in caplog.text
 
 

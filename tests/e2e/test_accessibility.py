@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import connect_identity
 from tests.e2e.axe import assert_accessible, violations
-from tests.e2e.conftest import (
+from tests.support import connect_identity
+from tests.support.browser import (
     configure,
     expect,
     log_in,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from integrations.models import ExternalIssue
-from tests.e2e.conftest import expect, log_in, make_account
+from tests.support.browser import expect, log_in, make_account
 
 pytestmark = pytest.mark.e2e
 

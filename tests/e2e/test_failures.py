@@ -8,8 +8,8 @@ import re
 import pytest
 from social_django.models import UserSocialAuth
 
-from tests.conftest import connect_identity
-from tests.e2e.conftest import (
+from tests.support import connect_identity
+from tests.support.browser import (
     BACKEND_PROJECT,
     configure,
     consent,

@@ -10,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.e2e.conftest import expect, log_in, make_account, settle
+from tests.support.browser import expect, log_in, make_account, settle
 
 pytestmark = pytest.mark.e2e
 

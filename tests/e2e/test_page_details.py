@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import connect_identity
-from tests.e2e.conftest import (
+from tests.support import connect_identity
+from tests.support.browser import (
     configure,
     expect,
     log_in,

@@ -10,8 +10,8 @@ from django.core import mail
 from social_django.models import UserSocialAuth
 
 from integrations.asana.plugin import ERR_AUTH_NOT_CONFIGURED
-from tests.conftest import SANDBOX_ADA
-from tests.e2e.conftest import (
+from tests.support import SANDBOX_ADA
+from tests.support.browser import (
     PASSWORD,
     configure,
     consent,

@@ -7,8 +7,8 @@ import pytest
 
 from integrations.asana.plugin import plugin
 from integrations.models import ExternalIssue, PluginConfig
-from tests.conftest import connect_identity
-from tests.e2e.conftest import (
+from tests.support import connect_identity
+from tests.support.browser import (
     BACKEND_PROJECT,
     ENGINEERING,
     GRACE,

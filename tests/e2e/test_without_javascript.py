@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 
 from integrations.models import ExternalIssue
-from tests.conftest import connect_identity
-from tests.e2e.conftest import (
+from tests.support import connect_identity
+from tests.support.browser import (
     BACKEND_PROJECT,
     ENGINEERING,
     GRACE,

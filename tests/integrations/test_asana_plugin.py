@@ -5,22 +5,26 @@ from __future__ import annotations
 import json
 
 import pytest
-import requests
 from django.core.cache import cache
 from django.urls import reverse
 
-from integrations.asana.plugin import ERR_AUTH_NOT_CONFIGURED, parse_task_reference
+from integrations.asana.gids import parse_task_reference
+from integrations.asana.plugin import ERR_AUTH_NOT_CONFIGURED
 from integrations.models import ExternalIssue, PluginConfig
-from tests.conftest import connect_identity, sandbox_log
+from tests.support import (
+    BACKEND_PROJECT,
+    ENGINEERING,
+    EXISTING_TASK,
+    GRACE,
+    HTMX,
+    clear_sandbox_log,
+    connect_identity,
+    fault,
+    sandbox_log,
+)
 from tracker.models import Activity
 
 pytestmark = pytest.mark.django_db
-
-ENGINEERING = "1200000000000001"
-BACKEND_PROJECT = "1200000000000008"
-GRACE = "1200000000000004"
-EXISTING_TASK = "1200000000000015"
-HTMX = {"HX-Request": "true"}
 
 
 def url(name: str, issue) -> str:
@@ -38,12 +42,8 @@ def configured(project, owner):
 def ready(owner_client, owner, sandbox, configured):
     """Ada's Tasklink account, connected to the sandbox's Ada, in a configured project."""
     connect_identity(owner, sandbox)
-    requests.delete(f"{sandbox.url}/_sandbox/requests", timeout=5)
+    clear_sandbox_log(sandbox)
     return owner_client
-
-
-def fault(sandbox, **spec):
-    requests.post(f"{sandbox.url}/_sandbox/faults", json=spec, timeout=5).raise_for_status()
 
 
 def received(sandbox, method: str, path: str) -> list[dict]:
@@ -359,7 +359,7 @@ def test_linking_an_unknown_task_shows_asanas_message(ready, issue):
 
 def test_unlink_removes_the_mapping_only(ready, issue, sandbox):
     ready.post(url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""}, headers=HTMX)
-    requests.delete(f"{sandbox.url}/_sandbox/requests", timeout=5)
+    clear_sandbox_log(sandbox)
     response = ready.post(url("unlink", issue), {"issue_id": EXISTING_TASK}, headers=HTMX)
     content = response.content.decode()
     assert "The task itself was not changed in Asana" in content
@@ -399,12 +399,14 @@ def test_autocomplete_for_htmx_is_an_options_fragment_and_cached(ready, issue, s
     assert len(received(sandbox, "GET", f"/api/1.0/workspaces/{ENGINEERING}/typeahead")) == 1
 
 
-def test_autocomplete_asana_error_is_a_400_with_the_message(ready, issue, sandbox):
+def test_autocomplete_asana_failure_is_a_502_with_the_message_as_on_create(ready, issue, sandbox):
+    # One status policy for tracker failures, whatever the action.
     fault(sandbox, path=f"/api/1.0/workspaces/{ENGINEERING}/typeahead", status=500, times=2)
     response = ready.get(
         url("autocomplete", issue), {"autocomplete_field": "project", "autocomplete_query": "x"}
     )
-    assert response.status_code == 400 and "error" in json.loads(response.content)
+    assert response.status_code == 502
+    assert json.loads(response.content)["error"].startswith("Asana is having trouble (HTTP 500)")
 
 
 def test_autocomplete_refuses_unknown_fields(ready, issue):

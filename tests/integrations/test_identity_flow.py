@@ -9,7 +9,15 @@ import requests
 from django.urls import reverse
 from social_django.models import UserSocialAuth
 
-from tests.conftest import SANDBOX_ADA, connect_identity, make_user, sandbox_log
+from tests.support import (
+    SANDBOX_ADA,
+    SANDBOX_CLIENT_ID,
+    SANDBOX_CLIENT_SECRET,
+    connect_identity,
+    fault,
+    make_user,
+    sandbox_log,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -183,27 +191,14 @@ def test_disconnect_asks_then_revokes_at_asana(client, owner, sandbox):
     assert b"Asana revoked Tasklink" in response.content
     assert not UserSocialAuth.objects.exists()
     assert [e["status"] for e in sandbox_log(sandbox, "/-/oauth_revoke")] == [200]
-    again = requests.post(
-        f"{sandbox.url}/-/oauth_token",
-        data={
-            "grant_type": "refresh_token",
-            "refresh_token": refresh_token,
-            "client_id": "sandbox-client-id",
-            "client_secret": "sandbox-client-secret",
-        },
-        timeout=5,
-    )
+    again = refresh_at_sandbox(sandbox, refresh_token)
     assert again.status_code == 400 and again.json()["error"] == "invalid_grant"
 
 
 def test_disconnect_when_asana_is_down_still_forgets_the_tokens(client, owner, sandbox):
     connect_identity(owner, sandbox)
     client.force_login(owner)
-    requests.post(
-        f"{sandbox.url}/_sandbox/faults",
-        json={"path": "/-/oauth_revoke", "status": 503, "times": 1},
-        timeout=5,
-    )
+    fault(sandbox, path="/-/oauth_revoke", status=503, times=1)
     response = client.post(reverse("identity_disconnect"), follow=True)
     assert b"did not confirm the revocation" in response.content
     assert not UserSocialAuth.objects.exists()
@@ -227,17 +222,22 @@ def test_connecting_another_asana_account_replaces_the_first(client, owner, sand
     client.get(callback_path(consent(sandbox, begin(client), who=SANDBOX_ADA)))
     [identity] = UserSocialAuth.objects.filter(user=owner)
     assert identity.uid == sandbox.state.find_user(SANDBOX_ADA).gid
-    refused = requests.post(
+    refused = refresh_at_sandbox(sandbox, old_refresh)
+    assert refused.status_code == 400
+
+
+def refresh_at_sandbox(sandbox, refresh_token: str) -> requests.Response:
+    """Tasklink's app asking the sandbox for a new token, as social-auth would."""
+    return requests.post(
         f"{sandbox.url}/-/oauth_token",
         data={
             "grant_type": "refresh_token",
-            "refresh_token": old_refresh,
-            "client_id": "sandbox-client-id",
-            "client_secret": "sandbox-client-secret",
+            "refresh_token": refresh_token,
+            "client_id": SANDBOX_CLIENT_ID,
+            "client_secret": SANDBOX_CLIENT_SECRET,
         },
         timeout=5,
     )
-    assert refused.status_code == 400
 
 
 # --- security round 2: every grant Tasklink stops using is revoked ------------------------

@@ -9,16 +9,14 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from integrations.models import PluginConfig
-from tests.conftest import connect_identity, sandbox_log
 from tests.perf.builders import make_issue, make_issues, make_people
+from tests.support import ENGINEERING, HTMX, connect_identity, sandbox_log
 
 pytestmark = pytest.mark.django_db
 
 ISSUE_PAGE_MAX = 8
 ISSUE_LIST_MAX = 8
 PANEL_MAX = 10
-ENGINEERING = "1200000000000001"
-HTMX = {"HX-Request": "true"}
 
 
 def queries(client, url: str, **kwargs) -> int:

@@ -7,7 +7,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from social_django.models import UserSocialAuth
 
-from tests.conftest import connect_identity, make_user
+from tests.support import connect_identity, make_user
 
 pytestmark = pytest.mark.django_db
 

@@ -8,11 +8,10 @@ from django.urls import reverse
 from social_django.models import UserSocialAuth
 
 from integrations.models import ExternalIssue, PluginConfig
-from tests.conftest import connect_identity
+from tests.support import EXISTING_TASK, HTMX, connect_identity, fault
 
 pytestmark = pytest.mark.django_db
-HTMX = {"HX-Request": "true"}
-TASK = "1200000000000015"
+TASK = EXISTING_TASK
 
 
 @pytest.fixture
@@ -22,10 +21,6 @@ def ready(owner_client, owner, project, sandbox):
     )
     connect_identity(owner, sandbox)
     return owner_client
-
-
-def fault(sandbox, **spec):
-    requests.post(f"{sandbox.url}/_sandbox/faults", json=spec, timeout=5).raise_for_status()
 
 
 CREATE = ("create", {"title": "Typed name", "description": "Typed notes"}, "POST", "/api/1.0/tasks")

@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from integrations.models import PluginConfig
-from tests.conftest import connect_identity
+from tests.support import HTMX, connect_identity
 
 pytestmark = pytest.mark.django_db
 
@@ -138,18 +138,20 @@ GETS = [
 @FUZZ
 @given(data=fields, htmx=st.booleans())
 def test_posts_never_fail(world, path, data, htmx):
-    headers = {"HX-Request": "true"} if htmx else {}
-    url = path.format(**world)
-    assert_no_server_error(world["client"].post(url, data, headers=headers))
+    send(world, "post", path, data, htmx)
 
 
 @pytest.mark.parametrize("path", GETS)
 @FUZZ
 @given(data=fields, htmx=st.booleans())
 def test_gets_never_fail(world, path, data, htmx):
-    headers = {"HX-Request": "true"} if htmx else {}
-    url = path.format(**world)
-    assert_no_server_error(world["client"].get(url, data, headers=headers))
+    send(world, "get", path, data, htmx)
+
+
+def send(world, method: str, path: str, data, htmx: bool) -> None:
+    headers = HTMX if htmx else {}
+    request = getattr(world["client"], method)
+    assert_no_server_error(request(path.format(**world), data, headers=headers))
 
 
 @pytest.mark.parametrize(

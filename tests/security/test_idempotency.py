@@ -7,7 +7,7 @@ import requests
 from django.test import Client
 
 from integrations.models import ExternalIssue, PluginConfig
-from tests.conftest import connect_identity, require_postgresql, run_at_once, sandbox_log
+from tests.support import connect_identity, require_postgresql, run_at_once, sandbox_log
 
 
 @pytest.mark.postgres

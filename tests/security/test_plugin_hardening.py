@@ -8,7 +8,7 @@ import requests
 from django.urls import reverse
 
 from integrations.models import ExternalIssue, PluginConfig
-from tests.conftest import connect_identity, make_user, sandbox_log
+from tests.support import connect_identity, make_user, sandbox_log
 from tracker.models import Activity, Issue, Membership, Organization, Project
 
 pytestmark = pytest.mark.django_db

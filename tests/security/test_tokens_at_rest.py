@@ -11,7 +11,7 @@ from django.db import connection
 from social_django.models import UserSocialAuth
 
 from integrations.asana.client import AsanaClient
-from tests.conftest import connect_identity
+from tests.support import connect_identity
 
 pytestmark = pytest.mark.django_db
 

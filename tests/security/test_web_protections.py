@@ -10,7 +10,7 @@ from django.test import Client
 from django.urls import reverse
 
 from integrations.models import ExternalIssue, PluginConfig
-from tests.conftest import connect_identity
+from tests.support import connect_identity
 
 pytestmark = pytest.mark.django_db
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"

@@ -7,7 +7,7 @@ from django.test import Client, RequestFactory
 from django.views.csrf import csrf_failure
 from django.views.defaults import bad_request, server_error
 
-from tests.conftest import make_user
+from tests.support import make_user
 
 
 @pytest.mark.django_db

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import sys
-from typing import Any
+from typing import Any, TextIO, cast
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -19,7 +19,8 @@ class Command(BaseCommand):
         # The sandbox owns its flags; parse them with its own parser, not Django's.
         options = build_parser().parse_args(argv[2:])
         try:
-            serve(options, self.stdout)
+            # Django's OutputWrapper writes as a text stream does; serve() only writes to it.
+            serve(options, cast(TextIO, self.stdout))
         except OSError as error:
             # run_from_argv is outside Django's CommandError handling: exit as it would.
             self.stderr.write(f"Cannot listen on {options.host}:{options.port}: {error}")

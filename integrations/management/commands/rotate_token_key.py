@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from social_django.models import UserSocialAuth
@@ -11,7 +13,7 @@ class Command(BaseCommand):
         "Put the new key first, keep the old ones after it, run this, then drop the old ones."
     )
 
-    def handle(self, *args, **options):
+    def handle(self, *args: Any, **options: Any) -> None:
         rotated = 0
         with transaction.atomic():
             # Loading decrypts with any configured key; saving encrypts with the first.
