@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.base_user import AbstractBaseUser
 from django.db.models import Exists, OuterRef, Subquery
 from django.urls import reverse
 from social_django.models import UserSocialAuth
@@ -12,7 +13,7 @@ from tracker.models import Membership, Project
 from tracker.onboarding import Step
 
 
-def asana_steps(user) -> list[Step]:
+def asana_steps(user: AbstractBaseUser) -> list[Step]:
     # One query for both answers and for the project whose settings the last step opens.
     configured = PluginConfig.objects.filter(
         plugin="asana",

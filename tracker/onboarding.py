@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
@@ -30,7 +31,8 @@ class Step:
     hint: str
 
 
-StepSource = Callable[[object], list[Step]]
+# Called with the person (a user model instance).
+StepSource = Callable[[Any], list[Step]]
 _sources: list[StepSource] = []
 
 
