@@ -9,12 +9,13 @@ import pytest
 from django.utils import timezone
 
 from tests.e2e.axe import assert_accessible
-from tests.e2e.conftest import (
+from tests.support.browser import (
     SCREENSHOTS,
+    TIMEOUT_MS,
+    VIEWPORT,
     expect,
     log_in,
     make_account,
-    new_context,
     screenshot,
     settle,
 )
@@ -27,7 +28,12 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture
 def clipboard_page(browser, app):
-    context = new_context(browser, app, permissions=["clipboard-read", "clipboard-write"])
+    context = browser.new_context(
+        base_url=app.url,
+        viewport=VIEWPORT,
+        permissions=["clipboard-read", "clipboard-write"],
+    )
+    context.set_default_timeout(TIMEOUT_MS)
     page = context.new_page()
     yield page
     context.close()

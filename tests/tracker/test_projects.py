@@ -7,6 +7,7 @@ from django.urls import reverse
 from social_django.models import UserSocialAuth
 
 from integrations.models import ExternalIssue, PluginConfig
+from tests.support import make_user
 from tracker.models import Event, Issue, Membership, Organization, Project, ProjectKey
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +31,6 @@ def test_project_list_groups_the_persons_projects_by_organization(owner_client, 
 
 
 def test_project_list_shows_an_empty_organization_with_a_create_link(client, organization):
-    from tests.conftest import make_user
-
     lonely = make_user("lonely")
     Membership.objects.create(organization=organization, user=lonely)
     Project.objects.filter(organization=organization).delete()
