@@ -9,8 +9,9 @@ class IntegrationsConfig(AppConfig):
     def ready(self) -> None:
         from social_django.models import UserSocialAuth
 
-        from integrations import resolution, token_crypto
+        from integrations import onboarding, resolution, token_crypto
         from integrations.rules import receivers
+        from tracker import onboarding as tracker_onboarding
         from tracker.signals import (
             issue_events_added,
             issue_first_seen,
@@ -25,3 +26,4 @@ class IntegrationsConfig(AppConfig):
         issue_first_seen.connect(receivers.on_first_seen)
         issue_regressed.connect(receivers.on_regressed)
         issue_events_added.connect(receivers.on_events_added)
+        tracker_onboarding.register(onboarding.asana_steps)
