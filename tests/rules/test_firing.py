@@ -154,6 +154,8 @@ def test_revoked_identity_pauses_the_rule_and_says_why(
     assert not TaskClaim.objects.exists()  # a later firing may try again
     page = owner_client.get(f"/projects/{asana_project.pk}/rules/").content.decode()
     assert "Paused" in page and rule.paused_reason in page
+    project_page = owner_client.get(f"/projects/{asana_project.pk}/").content.decode()
+    assert "is paused" in project_page and rule.paused_reason in project_page
     # A paused rule stays quiet until saved again.
     send(issue_first_seen, *make_issue(asana_project, title="Another")[:1], event=None)
     assert Firing.objects.filter(rule=rule).count() == 1
