@@ -127,7 +127,32 @@ def open_action(
     form = form_class(request.POST)
     if form.is_valid():
         return panel, form, None
-    return panel, form, respond(request, partial, panel.as_dict(request, form=form), status=400)
+    context = panel.as_dict(request, form=form, matches=search_matches(panel, form))
+    return panel, form, respond(request, partial, context, status=400)
+
+
+def search_matches(panel: PanelContext, form: forms.Form) -> list[dict[str, str]]:
+    """A task named without JavaScript (no list to pick from as they type): the tasks that
+    match, listed beside the form to pick one."""
+    query = getattr(form, "search_query", "")
+    if not query:
+        return []
+    try:
+        results = panel.plugin.autocomplete(
+            identity=panel.acting_identity, options=panel.options, field="issue_id", query=query
+        )
+    except ApiError as error:
+        form.add_error(None, panel.plugin.message_from_error(error))
+        return []
+    if not results:
+        form.add_error(None, f"No {panel.plugin.title} task matches “{query}”.")
+    return labelled(panel.plugin, "issue_id", results)
+
+
+def labelled(
+    plugin: IssueTrackerPlugin, field: str, results: list[dict[str, str]]
+) -> list[dict[str, str]]:
+    return [{**result, "label": plugin.option_label(field, result)} for result in results]
 
 
 # --- drafts: what a person typed survives a trip through the tracker's consent page --------
@@ -298,7 +323,9 @@ def done(
         reswap(response, "innerHTML")
         return trigger_client_event(response, "activity-changed")
     getattr(messages, level)(request, message)
-    return redirect(panel.issue)
+    # Land on the panel, where the task (or its absence) shows: the issue page lists the
+    # linked tasks there even without JavaScript.
+    return redirect(f"{panel.issue.get_absolute_url()}#panel-{panel.plugin.slug}")
 
 
 @login_required
@@ -349,7 +376,7 @@ def autocomplete_response(
         return render(
             request,
             f"{TEMPLATE}#options",
-            {"results": results, "field": field_name, "query": query},
+            {"results": labelled(plugin, field_name, results), "field": field_name, "query": query},
         )
     return JsonResponse({field_name: results})
 

@@ -38,6 +38,18 @@ class TypeaheadMixin:
     def resolved_label(self, field: str) -> str:
         return clean_text(self.data.get(f"{field}_label", ""))[:200].strip()
 
+    def picked_is_current(self, field: str) -> bool:
+        """Whether the id in `field` still belongs to its label. The typeahead sends the label
+        an id was picked with (`<field>_picked`); a label edited since (without JavaScript, which
+        would have cleared the id) means the person chose something else, or nothing."""
+        if f"{field}_picked" not in self.data:
+            return True  # an older form, or an API client: the id is what was meant
+        picked = clean_text(self.data.get(f"{field}_picked", ""))[:200].strip()
+        return picked == self.resolved_label(field)
+
+    def current_gid(self, field: str, gid: str) -> str:
+        return gid if self.picked_is_current(field) else ""
+
 
 class CreateTaskForm(TypeaheadMixin, forms.Form):
     title = forms.CharField(label="Name", max_length=1024)
@@ -69,10 +81,10 @@ class CreateTaskForm(TypeaheadMixin, forms.Form):
         return clean_text(self.cleaned_data["description"])
 
     def clean_project(self) -> str:
-        return clean_gid(self.cleaned_data["project"], "project")
+        return self.current_gid("project", clean_gid(self.cleaned_data["project"], "project"))
 
     def clean_assignee(self) -> str:
-        return clean_gid(self.cleaned_data["assignee"], "assignee")
+        return self.current_gid("assignee", clean_gid(self.cleaned_data["assignee"], "assignee"))
 
     def clean_idempotency_key(self) -> str:
         key: str = self.cleaned_data["idempotency_key"].strip()
@@ -82,11 +94,15 @@ class CreateTaskForm(TypeaheadMixin, forms.Form):
 
 
 class LinkTaskForm(TypeaheadMixin, forms.Form):
+    # The picked task's id (hidden once picked); what the person typed or pasted is in
+    # issue_id_label. Posting a gid or task URL as issue_id alone works too (Sentry's API).
     issue_id = forms.CharField(
         label="Task",
+        required=False,
         max_length=500,
         help_text="Search by name, or paste an Asana task URL or its id.",
     )
+    issue_id_label = forms.CharField(required=False, max_length=500)
     comment = forms.CharField(
         label="Comment",
         required=False,
@@ -95,10 +111,21 @@ class LinkTaskForm(TypeaheadMixin, forms.Form):
         help_text="Posted on the task in Asana. Leave it empty to post no comment.",
     )
 
+    # A name typed without JavaScript: the view lists the tasks it matches to pick from.
+    search_query = ""
+
     def clean_issue_id(self) -> str:
-        value = clean_text(self.cleaned_data["issue_id"])
+        # A task picked from the matches listed without JavaScript wins over the typed name.
+        picked = clean_text(self.data.get("issue_id_match", "")).strip() or self.current_gid(
+            "issue_id", clean_text(self.cleaned_data["issue_id"]).strip()
+        )
+        label = clean_text(self.data.get("issue_id_label", ""))[:500].strip()
+        value = picked or label
+        if not value:
+            raise forms.ValidationError("Search for a task, or paste an Asana task URL.")
         gid = parse_task_reference(value)
         if gid is None:
+            self.search_query = value[:200]
             raise forms.ValidationError(
                 "Pick a task from the list, or paste an Asana task URL "
                 "(https://app.asana.com/0/…/…) or a task id."
@@ -153,7 +180,7 @@ class SettingsForm(TypeaheadMixin, forms.Form):
         return gid
 
     def clean_project(self) -> str:
-        return clean_gid(self.cleaned_data["project"], "project")
+        return self.current_gid("project", clean_gid(self.cleaned_data["project"], "project"))
 
     def clean_assignee(self) -> str:
-        return clean_gid(self.cleaned_data["assignee"], "assignee")
+        return self.current_gid("assignee", clean_gid(self.cleaned_data["assignee"], "assignee"))

@@ -82,6 +82,12 @@ class AsanaPlugin(IssueTrackerPlugin):
             initial[f"{name}_label"] = source.get(f"{name}_label", "")
         return initial
 
+    def option_label(self, field: str, result: dict[str, str]) -> str:
+        # A picked task shows its name; "(#gid) name" is Sentry's text for the list only.
+        text = result["text"]
+        prefix = f"(#{result['id']}) "
+        return text[len(prefix) :] if field == "issue_id" and text.startswith(prefix) else text
+
     def worth_searching(self, field: str, query: str) -> bool:
         # A pasted task URL or gid needs no search; it is used as it is.
         return not (field == "issue_id" and parse_task_reference(query))

@@ -1,0 +1,146 @@
+"""Issue 17's panel points, server side: edits honoured without JavaScript, linking by name
+without JavaScript, the typeahead's combobox markup, errors in Tasklink's words."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from integrations.models import ExternalIssue, PluginConfig
+from tests.support import (
+    BACKEND_PROJECT,
+    ENGINEERING,
+    EXISTING_TASK,
+    GRACE,
+    HTMX,
+    clear_sandbox_log,
+    connect_identity,
+    sandbox_log,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def url(name: str, issue) -> str:
+    return reverse(f"plugin_asana_{name}", args=[issue.pk])
+
+
+@pytest.fixture
+def ready(owner_client, owner, sandbox, project):
+    PluginConfig.objects.create(
+        project=project,
+        plugin="asana",
+        options={
+            "workspace": ENGINEERING,
+            "project": BACKEND_PROJECT,
+            "project_label": "Backend",
+            "assignee": GRACE,
+            "assignee_label": "Grace Hopper",
+        },
+    )
+    connect_identity(owner, sandbox)
+    clear_sandbox_log(sandbox)
+    return owner_client
+
+
+def created(sandbox, name: str):
+    return next(t for t in sandbox.state.tasks.values() if t.name == name)
+
+
+def defaults(**changes: str) -> dict[str, str]:
+    """The create form as the page sends it with the project's defaults, then edited."""
+    data = {
+        "title": "Edited",
+        "project": BACKEND_PROJECT,
+        "project_label": "Backend",
+        "project_picked": "Backend",
+        "assignee": GRACE,
+        "assignee_label": "Grace Hopper",
+        "assignee_picked": "Grace Hopper",
+    }
+    return data | changes
+
+
+def test_clearing_the_default_project_without_javascript_creates_it_in_no_project(
+    ready, issue, sandbox
+):
+    ready.post(url("create", issue), defaults(project_label=""))
+    task = created(sandbox, "Edited")
+    assert task.projects == [] and task.assignee == GRACE
+
+
+def test_changing_the_default_assignee_without_javascript_assigns_the_typed_person(
+    ready, issue, sandbox
+):
+    alan = sandbox.state.find_user("alan@acme.test").gid
+    ready.post(url("create", issue), defaults(assignee_label="Alan Turing"))
+    task = created(sandbox, "Edited")
+    assert task.assignee == alan and BACKEND_PROJECT in task.projects
+
+
+def test_an_unchanged_pick_is_kept_without_a_search(ready, issue, sandbox):
+    ready.post(url("create", issue), defaults())
+    task = created(sandbox, "Edited")
+    assert task.assignee == GRACE and task.projects == [BACKEND_PROJECT]
+    assert not [e for e in sandbox_log(sandbox) if "typeahead" in e["path"]]
+
+
+def test_the_create_form_sends_the_picked_labels_with_the_ids(ready, issue):
+    content = ready.get(url("create", issue), headers=HTMX).content.decode()
+    assert 'name="project_picked" id="id_project_picked" value="Backend"' in content
+    assert 'name="assignee_picked" id="id_assignee_picked" value="Grace Hopper"' in content
+
+
+def test_typeaheads_are_aria_comboboxes(ready, issue):
+    content = ready.get(url("create", issue), headers=HTMX).content.decode()
+    for name in ("project", "assignee"):
+        assert (
+            f'role="combobox" aria-autocomplete="list" aria-expanded="false" '
+            f'aria-controls="options-{name}"'
+        ) in content
+        assert f'id="options-{name}" role="listbox"' in content
+    # The submit button's disabling is not inherited by the searches (a console error each).
+    assert 'hx-disinherit="hx-disabled-elt"' in content
+
+
+def test_options_are_listbox_options_carrying_the_tasks_name(ready, issue):
+    response = ready.get(
+        url("autocomplete", issue),
+        {"autocomplete_field": "issue_id", "autocomplete_query": "N+1"},
+        headers=HTMX,
+    )
+    content = response.content.decode()
+    assert 'role="option" aria-selected="false" id="option-issue_id-1"' in content
+    assert 'data-pick-label="Fix N+1 query on the issue list endpoint"' in content
+    assert f"(#{EXISTING_TASK}) Fix N+1" in content  # the list itself shows the gid
+
+
+def test_linking_by_name_without_javascript_lists_the_matching_tasks(ready, issue, sandbox):
+    response = ready.post(url("link", issue), {"issue_id_label": "N+1", "comment": ""})
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "Tasks matching “N+1”: pick one" in content
+    assert f'<input type="radio" name="issue_id_match" value="{EXISTING_TASK}">' in content
+    picked = ready.post(
+        url("link", issue),
+        {
+            "issue_id_label": "N+1",
+            "issue_id": "",
+            "issue_id_picked": "",
+            "issue_id_match": EXISTING_TASK,
+            "comment": "",
+        },
+    )
+    assert picked.status_code == 302
+    assert ExternalIssue.objects.filter(issue=issue, external_id=EXISTING_TASK).exists()
+
+
+def test_linking_by_a_name_that_matches_nothing_says_so(ready, issue):
+    response = ready.post(url("link", issue), {"issue_id_label": "zzz nothing", "comment": ""})
+    assert "No Asana task matches “zzz nothing”." in response.content.decode()
+
+
+def test_unlink_without_javascript_lands_on_the_panel(ready, issue):
+    ready.post(url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""})
+    response = ready.post(url("unlink", issue), {"issue_id": EXISTING_TASK})
+    assert response["Location"] == f"{issue.get_absolute_url()}#panel-asana"
