@@ -162,15 +162,28 @@ class SettingsForm(TypeaheadMixin, forms.Form):
     )
 
     def __init__(
-        self, *args: Any, workspaces: list[dict[str, str]], current: str = "", **kwargs: Any
+        self,
+        *args: Any,
+        workspaces: list[dict[str, str]] | None,
+        current: str = "",
+        current_name: str = "",
+        **kwargs: Any,
     ):
+        """`workspaces` is None when Asana could not list them: the saved one stays, named as
+        it was saved, and nothing claims the person lost access to it."""
         super().__init__(*args, **kwargs)
-        choices = [(w["gid"], w["name"]) for w in workspaces]
-        self.workspace_hidden = bool(current) and current not in {w["gid"] for w in workspaces}
+        known = workspaces is not None
+        choices = [(w["gid"], w["name"]) for w in workspaces or []]
+        self.workspace_hidden = bool(current) and current not in {gid for gid, _ in choices}
         if self.workspace_hidden:
-            choices.append((current, f"Workspace {current}"))
-            self.fields["workspace"].help_text = WORKSPACE_NOT_VISIBLE_HELP
+            choices.append((current, current_name or f"Workspace {current}"))
+            if known:
+                self.fields["workspace"].help_text = WORKSPACE_NOT_VISIBLE_HELP
+        if not current and len(choices) == 1:
+            # One workspace: nothing to choose, it is preselected.
+            self.initial["workspace"] = choices[0][0]
         self.allowed_workspaces = {gid for gid, _ in choices}
+        self.workspace_names = dict(choices)
         self.fields["workspace"].widget.choices = [("", "Choose a workspace…"), *choices]
 
     def clean_workspace(self) -> str:

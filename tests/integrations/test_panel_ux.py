@@ -15,6 +15,7 @@ from tests.support import (
     HTMX,
     clear_sandbox_log,
     connect_identity,
+    fault,
     sandbox_log,
 )
 
@@ -144,3 +145,90 @@ def test_unlink_without_javascript_lands_on_the_panel(ready, issue):
     ready.post(url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""})
     response = ready.post(url("unlink", issue), {"issue_id": EXISTING_TASK})
     assert response["Location"] == f"{issue.get_absolute_url()}#panel-asana"
+
+
+# --- errors in Tasklink's words (items 4, 5) ---------------------------------------------------
+
+
+def test_an_unknown_task_is_explained_in_tasklinks_words_and_asanas_text_logged(
+    ready, issue, caplog
+):
+    caplog.set_level("INFO", logger="tasklink.plugins.asana")
+    response = ready.post(
+        url("link", issue), {"issue_id": "1299999999999999", "comment": ""}, headers=HTMX
+    )
+    content = response.content.decode()
+    assert "Unknown object" not in content
+    assert "Asana could not find that task, project or person" in content
+    assert "search for it by name" in content
+    assert "Unknown object: 1299999999999999" in caplog.text
+
+
+def test_a_rate_limit_says_when_to_try_again_without_asanas_wording(ready, issue, sandbox):
+    fault(sandbox, path="/api/1.0/tasks", method="POST", status=429, times=1, retry_after=30)
+    response = ready.post(url("create", issue), {"title": "Later"}, headers=HTMX)
+    content = response.content.decode()
+    assert "Please retry" not in content and "given amount of time" not in content
+    assert "Asana is receiving too many requests right now. Try again in 30 seconds." in content
+
+
+def test_a_refused_field_says_what_to_do(ready, issue):
+    response = ready.post(
+        url("create", issue),
+        {"title": "Bad assignee", "assignee": "1200000000000099", "assignee_label": "Nobody"},
+        headers=HTMX,
+    )
+    content = response.content.decode()
+    assert "Pick the person again from the list." in content
+    assert "Not a recognized ID" not in content and "Unknown object" not in content
+
+
+def settings_page(client, project) -> str:
+    return client.get(reverse("plugin_asana_settings", args=[project.pk])).content.decode()
+
+
+def test_asana_down_on_settings_is_not_a_permission_problem(ready, project, sandbox):
+    PluginConfig.objects.filter(project=project).update(
+        options={"workspace": ENGINEERING, "workspace_name": "Acme Engineering"}
+    )
+    fault(sandbox, path="/api/1.0/workspaces", method="GET", status=503, times=5)
+    page = settings_page(ready, project)
+    assert "Could not load your Asana workspaces" in page
+    assert "does not have access to this workspace" not in page
+    assert f'<option value="{ENGINEERING}" selected>Acme Engineering</option>' in page
+    assert f"Workspace {ENGINEERING}" not in page
+
+
+def test_saving_settings_keeps_the_workspace_name_for_the_panel(ready, project, issue, sandbox):
+    PluginConfig.objects.filter(project=project).delete()
+    ready.post(reverse("plugin_asana_settings", args=[project.pk]), {"workspace": ENGINEERING})
+    assert PluginConfig.objects.get(project=project).options["workspace_name"] == (
+        "Acme Engineering"
+    )
+    from django.core.cache import cache
+
+    cache.clear()
+    fault(sandbox, path="/api/1.0/workspaces", method="GET", status=503, times=5)
+    panel = ready.get(url("panel", issue), headers=HTMX).content.decode()
+    assert "Workspace: Acme Engineering" in panel
+
+
+def test_a_single_workspace_is_preselected_and_defaults_chosen_in_one_save(
+    owner_client, owner, project, sandbox
+):
+    connect_identity(owner, sandbox, "grace@acme.test")  # Grace is in Engineering only
+    page = settings_page(owner_client, project)
+    assert f'<option value="{ENGINEERING}" selected>Acme Engineering</option>' in page
+    assert 'id="id_project_label"' in page and 'hx-include="#id_workspace"' in page
+    settings_autocomplete = reverse("plugin_asana_settings_autocomplete", args=[project.pk])
+    found = owner_client.get(
+        settings_autocomplete,
+        {"autocomplete_field": "project", "project_label": "Back", "workspace": ENGINEERING},
+    ).json()
+    assert found == {"project": [{"text": "Backend", "id": BACKEND_PROJECT}]}
+    owner_client.post(
+        reverse("plugin_asana_settings", args=[project.pk]),
+        {"workspace": ENGINEERING, "project": BACKEND_PROJECT, "project_label": "Backend"},
+    )
+    options = PluginConfig.objects.get(project=project).options
+    assert options["workspace"] == ENGINEERING and options["project"] == BACKEND_PROJECT
