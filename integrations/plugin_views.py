@@ -122,8 +122,10 @@ def open_action(
         return panel, form_class(), respond(request, "panel", panel.as_dict(request), status=409)
     partial = f"{action}-form"
     if request.method == "GET":
-        form = form_class(pop_draft(request, panel, action), initial=initial(panel))
-        return panel, form, respond(request, partial, panel.as_dict(request, form=form))
+        draft = pop_draft(request, panel, action)
+        form = form_class(draft, initial=initial(panel))
+        context = panel.as_dict(request, form=form, restored=draft is not None)
+        return panel, form, respond(request, partial, context)
     form = form_class(request.POST)
     if form.is_valid():
         return panel, form, None
@@ -166,6 +168,11 @@ def save_draft(request: HtmxHttpRequest, panel: PanelContext, action: str) -> No
     request.session[_draft_key(panel, action)] = {
         key: value for key, value in request.POST.items() if key != "csrfmiddlewaretoken"
     }
+
+
+def kept_draft(request: HtmxHttpRequest, panel: PanelContext) -> str:
+    """The action whose form was kept through a reconnect ("" if none): the panel reopens it."""
+    return next((a for a in ("create", "link") if _draft_key(panel, a) in request.session), "")
 
 
 def pop_draft(request: HtmxHttpRequest, panel: PanelContext, action: str) -> dict[str, Any] | None:
@@ -211,6 +218,9 @@ def failure_response(
 def panel_view(request: HtmxHttpRequest, issue_id: int, plugin: Plugin) -> HttpResponse:
     panel = PanelContext.load(request, plugin, issue_id)
     context = panel.as_dict(request, tasks=list(plugin.linked_tasks(panel.issue)))
+    draft = kept_draft(request, panel) if panel.state == PanelState.READY else ""
+    if draft:
+        context["reopen"] = context["urls"][draft]
     return respond(request, "panel", context)
 
 
