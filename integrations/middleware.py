@@ -6,8 +6,7 @@ import logging
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from social_core.exceptions import (
@@ -69,10 +68,14 @@ def started_from(request: HttpRequest) -> str:
     """The page the person pressed Connect on (social-auth keeps `next` in the session), so
     a declined consent or a refused account lands there; the identities page otherwise."""
     next_url = request.session.get("next", "") if hasattr(request, "session") else ""
-    if next_url and url_has_allowed_host_and_scheme(
-        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    if (
+        isinstance(next_url, str)
+        and next_url.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
-        return str(next_url)
+        return next_url
     return reverse("identities")
 
 
@@ -101,4 +104,4 @@ class SocialAuthErrorMiddleware:
 
             return render_identities(request, error=message, status=403)
         messages.error(request, message)
-        return redirect(started_from(request))
+        return HttpResponseRedirect(started_from(request))

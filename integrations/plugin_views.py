@@ -221,7 +221,23 @@ def panel_view(request: HtmxHttpRequest, issue_id: int, plugin: Plugin) -> HttpR
     draft = kept_draft(request, panel) if panel.state == PanelState.READY else ""
     if draft:
         context["reopen"] = context["urls"][draft]
+    if request.GET.get("after") == "status":
+        context["notice"] = resolution_notice(panel, context["tasks"])
     return respond(request, "panel", context)
+
+
+def resolution_notice(panel: PanelContext, tasks: list[Any]) -> str:
+    """Said once the issue's status changed: whether the linked tasks followed it (resolution
+    sync on). Read from the stored tasks, so a sync still queued says nothing yet."""
+    if not panel.options.get("sync_resolution") or not tasks:
+        return ""
+    if panel.issue.status not in ("resolved", "unresolved"):
+        return ""
+    completed = panel.issue.status == "resolved"
+    if any(task.completed != completed for task in tasks):
+        return ""
+    what = "marked completed" if completed else "reopened"
+    return f"{panel.plugin.title} was updated: the linked tasks were {what}."
 
 
 @login_required

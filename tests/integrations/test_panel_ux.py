@@ -3,6 +3,8 @@ without JavaScript, the typeahead's combobox markup, errors in Tasklink's words.
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from django.urls import reverse
 
@@ -232,3 +234,49 @@ def test_a_single_workspace_is_preselected_and_defaults_chosen_in_one_save(
     )
     options = PluginConfig.objects.get(project=project).options
     assert options["workspace"] == ENGINEERING and options["project"] == BACKEND_PROJECT
+
+
+# --- the panel after Resolve (item 6) ----------------------------------------------------------
+
+
+def sync_on(project) -> None:
+    config = PluginConfig.objects.get(project=project)
+    config.options["sync_resolution"] = True
+    config.save()
+
+
+def test_a_status_change_tells_the_page_and_the_panel_listens(ready, issue):
+    response = ready.post(
+        reverse("issue_set_status", args=[issue.pk]), {"status": "resolved"}, headers=HTMX
+    )
+    assert json.loads(response["HX-Trigger"]) == {"issue-status-changed": {}}
+    page = ready.get(issue.get_absolute_url()).content.decode()
+    assert 'hx-trigger="issue-status-changed from:body, tasks-synced from:body"' in page
+    assert f"{url('panel', issue)}?after=status" in page
+
+
+def test_the_panel_after_resolve_says_asana_was_updated(ready, issue, project):
+    sync_on(project)
+    ready.post(url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""})
+    ready.post(reverse("issue_set_status", args=[issue.pk]), {"status": "resolved"})
+    panel = ready.get(url("panel", issue), {"after": "status"}, headers=HTMX).content.decode()
+    assert "Asana was updated: the linked tasks were marked completed." in panel
+    assert "Completed" in panel
+    ready.post(reverse("issue_set_status", args=[issue.pk]), {"status": "unresolved"})
+    panel = ready.get(url("panel", issue), {"after": "status"}, headers=HTMX).content.decode()
+    assert "Asana was updated: the linked tasks were reopened." in panel
+
+
+def test_no_update_claimed_when_sync_is_off_or_a_task_did_not_follow(
+    ready, issue, project, sandbox
+):
+    ready.post(url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""})
+    ready.post(reverse("issue_set_status", args=[issue.pk]), {"status": "resolved"})
+    panel = ready.get(url("panel", issue), {"after": "status"}, headers=HTMX).content.decode()
+    assert "was updated" not in panel
+    sync_on(project)
+    ready.post(reverse("issue_set_status", args=[issue.pk]), {"status": "unresolved"})
+    fault(sandbox, path=f"/api/1.0/tasks/{EXISTING_TASK}", method="PUT", status=500)
+    ready.post(reverse("issue_set_status", args=[issue.pk]), {"status": "resolved"})
+    panel = ready.get(url("panel", issue), {"after": "status"}, headers=HTMX).content.decode()
+    assert "was updated" not in panel
