@@ -15,6 +15,7 @@ from integrations.asana import views
 from integrations.asana.client import AsanaClient
 from integrations.asana.forms import CreateTaskForm, LinkTaskForm, UnlinkTaskForm
 from integrations.asana.gids import parse_task_reference
+from integrations.asana.rich_text import notes_html, plain_html
 from integrations.base import IssueTrackerPlugin, RemoteTask
 from integrations.exceptions import ApiError, ApiNotFound, InvalidInput
 from tracker.models import Issue
@@ -179,6 +180,10 @@ class AsanaPlugin(IssueTrackerPlugin):
     def create_remote(
         self, client: Any, options: dict[str, Any], data: dict[str, Any]
     ) -> RemoteTask:
+        html = notes_html(data.get("description") or "")
+        if html != plain_html(data.get("description") or ""):
+            # Asana renders no Markdown: rich text shows the stack trace as code, links as links.
+            data = {**data, "html_notes": html}
         answer = client.create_issue(options["workspace"], data)
         return self._task(answer)
 
@@ -221,11 +226,12 @@ class AsanaPlugin(IssueTrackerPlugin):
 
 
 def default_notes(issue: Issue) -> str:
-    """The issue's link, then the latest event's exception and stack trace in a code block."""
+    """The issue's link, then the latest event's stack trace: plain text a person reads as it
+    is (no Markdown fences); sent to Asana as rich text with the trace in <pre>."""
     notes = f"{issue.absolute_url()}?referrer=asana_plugin"
     event = issue.events.first()
     if event is not None:
-        notes += f"\n\n```\n{event.stacktrace_text()}\n```"
+        notes += f"\n\n{event.stacktrace_text()}"
     return notes
 
 

@@ -280,3 +280,39 @@ def test_no_update_claimed_when_sync_is_off_or_a_task_did_not_follow(
     ready.post(reverse("issue_set_status", args=[issue.pk]), {"status": "resolved"})
     panel = ready.get(url("panel", issue), {"after": "status"}, headers=HTMX).content.decode()
     assert "was updated" not in panel
+
+
+# --- html_notes (item 10) ----------------------------------------------------------------------
+
+
+def test_notes_go_to_asana_as_rich_text_with_the_stack_trace_in_pre(ready, issue, sandbox):
+    from integrations.asana.plugin import default_notes
+
+    notes = default_notes(issue)
+    assert "```" not in notes
+    ready.post(url("create", issue), {"title": "Rich", "description": notes})
+    [entry] = [e for e in sandbox_log(sandbox, "/api/1.0/tasks") if e["method"] == "POST"]
+    sent = entry["body"]["data"]
+    assert "notes" not in sent
+    html = sent["html_notes"]
+    link = f"http://testserver/issues/{issue.pk}/?referrer=asana_plugin"
+    assert html.startswith(f'<body><a href="{link}">{link}</a>\n\n<pre>Traceback (most recent')
+    assert html.endswith("ZeroDivisionError: division by zero</pre></body>")
+    # Asana's plain notes are exactly what the person saw in the form.
+    assert created(sandbox, "Rich").notes == notes
+
+
+def test_rich_text_escapes_what_people_type():
+    from integrations.asana.rich_text import notes_html
+
+    html = notes_html('a < b & "c" > d\n\nhttps://x.test/?a=1&b=<2>')
+    assert html == (
+        '<body>a &lt; b &amp; "c" &gt; d\n\n'
+        '<a href="https://x.test/?a=1&amp;b=&lt;2&gt;">https://x.test/?a=1&amp;b=&lt;2&gt;</a>'
+        "</body>"
+    )
+    import xml.etree.ElementTree as ET
+
+    assert "".join(ET.fromstring(html).itertext()) == (
+        'a < b & "c" > d\n\nhttps://x.test/?a=1&b=<2>'
+    )
