@@ -25,14 +25,18 @@ def press_connect(page) -> None:
     page.wait_for_url("**/-/oauth_authorize**")
 
 
-def test_decline_then_connect_from_the_issue_page(page, app):
+def issue_without_identity(page):
+    """Ada's configured project, her first issue open, no Asana connected; Connect pressed."""
     user, project, issues = make_account("ada@example.com")
     configure(project)
-    issue = issues[0]
     log_in(page, "ada@example.com")
-    open_panel(page, issue)
-
+    open_panel(page, issues[0])
     press_connect(page)
+    return issues[0]
+
+
+def test_decline_then_connect_from_the_issue_page(page, app):
+    issue = issue_without_identity(page)
     page.check(f"input[name=user][value='{app.user_gid()}']")
     page.click("button[name=decision][value=deny]")
     page.wait_for_url(f"{app.url}{issue.get_absolute_url()}")
@@ -54,12 +58,7 @@ def test_an_account_used_by_someone_else_lands_back_on_the_issue(page, app):
     from tests.support import make_user
 
     connect_identity(make_user("linus"), app.sandbox, SANDBOX_ADA)
-    user, project, issues = make_account("ada@example.com")
-    configure(project)
-    issue = issues[0]
-    log_in(page, "ada@example.com")
-    open_panel(page, issue)
-    press_connect(page)
+    issue = issue_without_identity(page)
     consent(page, app, SANDBOX_ADA)
     page.wait_for_url(f"{app.url}{issue.get_absolute_url()}")
     expect(page.locator("#messages")).to_contain_text(
