@@ -156,7 +156,7 @@ def create_task(
             idempotency_key=f"rule-firing-{firing.pk}",
         )
     except ApiRateLimited as exc:
-        # Asana says when: not a failure, however often it happens.
+        # The tracker says when: not a failure, however often it happens.
         return Later(exc.retry_after or BACKOFF_SECONDS)
     except ApiUnavailable as exc:  # 5xx, timeouts, unreachable
         firing.attempts += 1

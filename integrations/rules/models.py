@@ -30,7 +30,7 @@ class Rule(models.Model):
     title_contains = models.CharField(max_length=200, blank=True)
     tag_key = models.CharField(max_length=64, blank=True)
     tag_value = models.CharField(max_length=200, blank=True)
-    # The action: a task at this plugin's tracker, with the plugin's own choices (for Asana:
+    # The action: a task at this plugin's tracker, with the plugin's own choices (e.g.
     # project, section, assignee and their labels).
     plugin = models.CharField(max_length=30)
     action = models.JSONField(default=dict, blank=True)
