@@ -8,7 +8,8 @@ from django.conf import settings
 from django.urls import URLPattern, URLResolver, path, reverse
 from social_django.models import UserSocialAuth
 
-from integrations.asana import views
+from integrations.asana import sync, views
+from integrations.asana import webhooks as _webhooks  # noqa: F401  (connects its signals)
 from integrations.asana.client import AsanaClient
 from integrations.asana.forms import CreateTaskForm, LinkTaskForm, UnlinkTaskForm
 from integrations.asana.gids import parse_task_reference
@@ -136,9 +137,12 @@ class AsanaPlugin(IssueTrackerPlugin):
         return self._task(client.get_issue(external_id))
 
     def comment_remote(self, client: Any, external_id: str, comment: str) -> None:
+        sync.expect_echo(external_id, "comment", comment)  # not shown back as an Asana comment
         client.create_comment(external_id, {"comment": comment})
 
     def complete_remote(self, client: Any, external_id: str, completed: bool) -> RemoteTask:
+        # Recorded first: Asana's event about it may arrive before this call returns.
+        sync.expect_echo(external_id, "completed", completed)
         return self._task(client.set_completed(external_id, completed))
 
     def search_remote(

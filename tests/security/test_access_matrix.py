@@ -113,6 +113,9 @@ EXPECTED = {
         "outsider": 404,
         "anonymous": "login",
     },
+    # Asana's webhook deliveries: public, POST only, each checked by its signature
+    # (tests/webhooks/test_receiver.py).
+    "hooks/asana/<int:webhook_id>/": everyone(405),
 }
 
 EXPECTED |= ACCOUNT_AND_AUTH
@@ -164,6 +167,7 @@ PLACEHOLDERS = {
     "<path:content_type_id>": "1",
     "<path:object_id>": "1",
     "<id>": "1",
+    "<int:webhook_id>": "1",
 }
 
 
