@@ -146,6 +146,10 @@ class IssueTrackerPlugin:
         """URLs of the plugin's own pages (settings), added to the generated ones."""
         return []
 
+    def identity_notice(self, identity: UserSocialAuth) -> str:
+        """What this identity was not granted that a feature needs (e.g. a newer scope)."""
+        return ""
+
     def connection_note(self) -> str:
         """A line for the identities page, e.g. that a sandbox stands in for the tracker."""
         return ""

@@ -66,6 +66,16 @@ class AsanaPlugin(IssueTrackerPlugin):
             name = None
         return [("Workspace", name or f"Workspace {gid}")]
 
+    def identity_notice(self, identity: UserSocialAuth) -> str:
+        missing = sync.missing_scopes(identity)
+        if not missing:
+            return ""
+        return (
+            "Tasklink needs one more permission from Asana to hear about changes made there "
+            f"({', '.join(missing)}): reconnect to grant it. Until then changes made in Asana "
+            "arrive with the periodic check."
+        )
+
     def connection_note(self) -> str:
         base = settings.ASANA_BASE_URL
         if base == ASANA_URL:

@@ -217,8 +217,8 @@ def apply_task(task: dict[str, Any], actor: str) -> list[ExternalIssue]:
 
 def follow_task_status(issue: Issue, completed: bool) -> None:
     """Resolve or reopen the issue when its project lets Asana do so."""
-    options = PluginConfig.objects.filter(project=issue.project_id, plugin=PROVIDER).first()
-    options = options.options if options else {}
+    config = PluginConfig.objects.filter(project=issue.project_id, plugin=PROVIDER).first()
+    options: dict[str, Any] = config.options if config else {}
     if completed and issue.status == Issue.Status.UNRESOLVED:
         mode = options.get("asana_completes", COMPLETES_OFF)
         tasks = ExternalIssue.objects.filter(issue=issue, provider=PROVIDER)
@@ -279,7 +279,9 @@ def event_key(event: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(event, sort_keys=True).encode()).hexdigest()
 
 
-def classify(events: Iterable[dict[str, Any]]) -> tuple[dict[str, str], dict[str, tuple]]:
+def classify(
+    events: Iterable[dict[str, Any]],
+) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
     """The tasks to read again ({gid: who changed it}) and comments to show
     ({story gid: (task gid, who)}), each once however many events name it."""
     tasks: dict[str, str] = {}
@@ -308,7 +310,7 @@ def linked(gids: Iterable[str]) -> set[str]:
     )
 
 
-@shared_task(name="asana.process_delivery")
+@shared_task(name="asana.process_delivery")  # type: ignore[untyped-decorator]  # Celery has no types
 def process_delivery(delivery_id: int) -> int:
     """Apply one stored delivery; returns how many events were new. Safe to run twice."""
     delivery = WebhookDelivery.objects.filter(pk=delivery_id, processed_at=None).first()
@@ -370,7 +372,7 @@ def queue_delivery(delivery_id: int) -> None:
 # --- reconciliation -----------------------------------------------------------------------------
 
 
-@shared_task(name="asana.reconcile")
+@shared_task(name="asana.reconcile")  # type: ignore[untyped-decorator]  # Celery has no types
 def reconcile() -> dict[str, int]:
     """Catch what webhooks missed: unprocessed deliveries, every linked task's state, and
     webhooks Asana deleted. Stops early when Asana asks to slow down; the next run goes on."""
