@@ -18,6 +18,15 @@ $(VENV)/.installed-%: requirements.txt requirements-dev.txt
 demo: $(VENV)/.installed-runtime
 	$(DEMO_ENV) $(PY) manage.py migrate --noinput
 	$(DEMO_ENV) $(PY) manage.py seed_demo
+	@# With REDIS_URL, events are grouped by a Celery worker (beat inside it: retention, and
+	@# events spooled while no worker ran); without it, in the request.
+	@worker=; \
+	if [ -n "$$REDIS_URL" ]; then \
+	  echo "Celery worker (with beat) on $$REDIS_URL"; \
+	  $(DEMO_ENV) $(VENV)/bin/celery -A config worker --beat --loglevel=info \
+	    --schedule="$${TMPDIR:-/tmp}/tasklink-celerybeat-schedule" & worker=$$!; \
+	fi; \
+	trap 'test -z "$$worker" || kill $$worker 2>/dev/null; wait' EXIT; \
 	$(DEMO_ENV) SANDBOX_PORT=$(SANDBOX_PORT) APP_PORT=$(APP_PORT) $(PY) scripts/demo.py
 
 test: $(VENV)/.installed-dev

@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "axes",
     "django_ratelimit",
     "tracker",
+    "ingest",
     "integrations",
 ]
 
@@ -204,12 +205,31 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # Redis redelivers an unacknowledged task after this many seconds (a worker that died).
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 300)}
+# The queue workers consume and tasks go to: installations sharing one Redis keep apart.
+CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_QUEUE", "celery")
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict] = {}
+CELERY_BEAT_SCHEDULE: dict[str, dict] = {
+    # Events the endpoint spooled while no drain could be queued (broker down, a worker
+    # killed): stored within this many seconds.
+    "ingest-drain-pending": {"task": "ingest.tasks.drain_pending", "schedule": 10.0},
+    "ingest-delete-expired-events": {
+        "task": "ingest.tasks.delete_expired_events",
+        "schedule": 3600.0,
+    },
+}
 # Modules whose tasks the worker must know beyond each app's tasks.py.
 CELERY_IMPORTS = ["integrations.asana.sync", "integrations.asana.webhooks"]
+
+# --- Ingestion (ingest/) -------------------------------------------------------------------
+# A request body, decompressed, and one event item: over these the endpoint answers 413.
+INGEST_MAX_BODY_BYTES = env_int("INGEST_MAX_BODY_BYTES", 20 * 1024 * 1024)
+INGEST_MAX_EVENT_BYTES = env_int("INGEST_MAX_EVENT_BYTES", 1024 * 1024)
+# How long a queued drain task stands for every event spooled after it (see ingest.tasks).
+INGEST_DRAIN_FLAG_SECONDS = env_int("INGEST_DRAIN_FLAG_SECONDS", 10)
+# Events older than this are deleted by the hourly beat task; issues keep their counts.
+EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 90)
 
 # The issue-tracker plugins this Tasklink runs (integrations/registry.py loads them).
 TASKLINK_PLUGINS = ["integrations.asana.plugin.plugin"]

@@ -3,6 +3,7 @@ from django.urls import include, path
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("", include("ingest.urls")),
     path("accounts/", include("tracker.account_urls")),
     path("", include("integrations.urls")),
     path("hooks/asana/", include("integrations.asana.urls")),

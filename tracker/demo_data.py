@@ -9,7 +9,7 @@ from datetime import timedelta
 from django.db import transaction
 from django.utils import timezone
 
-from tracker.models import Activity, Event, Issue, Project
+from tracker.models import Event, Issue, Project
 
 
 def py(filename, function, lineno, line, in_app=True):
@@ -125,19 +125,12 @@ BACKEND_ISSUES = [
     },
     {
         "title": "Slow query: report generation took 14.2s",
-        "culprit": "reports.tasks.generate_monthly_report",
         "level": "warning",
-        "type": "SlowQueryWarning",
-        "value": "SELECT ... FROM orders_order took 14.2s",
+        # A message, not an exception: grouped by its template, whatever the parameters.
+        "message": "Slow query: report generation took %ss",
+        "params": ["14.2"],
         "url": "",
-        "frames": [
-            py(
-                "reports/tasks.py",
-                "generate_monthly_report",
-                45,
-                "rows = list(Order.objects.filter(created__month=month).values())",
-            ),
-        ],
+        "frames": [],
     },
     {
         "title": "ValueError: <script>alert('xss')</script> is not a valid SKU",
@@ -260,62 +253,107 @@ BROWSERS = ["Chrome 131", "Firefox 133", "Safari 18.1", "Edge 131"]
 RELEASES = ["2026.11.3", "2026.11.4", "2026.11.5"]
 
 
-@transaction.atomic
+USERS = [
+    {"id": str(n), "email": f"{name}@example.com", "ip_address": f"203.0.113.{n}"}
+    for n, name in enumerate(["ada", "grace", "linus", "margaret", "alan", "barbara"], start=1)
+]
+
+
 def create_issues(
     project: Project, specs: list[dict], events_per_issue: int = 3, seed: int = 7
 ) -> list[Issue]:
-    """Create issues with their events and a first-seen activity; idempotent by title."""
+    """Send the specs' events through ingestion, as an SDK's would be; idempotent (the event
+    ids are fixed, and ingestion stores an event id once)."""
+    from ingest.store import Incoming, store
+
     rng = random.Random(f"{seed}-{project.pk}")
     now = timezone.now()
     issues = []
     for spec in specs:
-        issue = Issue.objects.filter(project=project, title=spec["title"]).first()
-        if issue:
-            issues.append(issue)
-            continue
+        count = events_per_issue + rng.randint(0, 6)
         first_seen = now - timedelta(days=rng.randint(1, 20), minutes=rng.randint(0, 600))
         last_seen = now - timedelta(minutes=rng.randint(1, 600))
-        issue = Issue.objects.create(
-            project=project,
-            title=spec["title"],
-            culprit=spec["culprit"],
-            level=spec["level"],
-            first_seen=first_seen,
-            last_seen=last_seen,
-            event_count=rng.randint(events_per_issue, 900),
-            user_count=rng.randint(1, 120),
-        )
-        Activity.objects.create(issue=issue, kind=Activity.Kind.FIRST_SEEN, date_added=first_seen)
-        span = (last_seen - first_seen) / max(events_per_issue, 1)
-        Event.objects.bulk_create(
-            Event(
-                issue=issue,
-                event_id=hashlib.md5(f"{project.pk}-{spec['title']}-{n}".encode()).hexdigest(),
-                timestamp=last_seen - span * n,
-                message=spec["value"].splitlines()[0],
-                exception_type=spec["type"],
-                exception_value=spec["value"],
-                frames=spec["frames"],
-                tags=_tags(project, rng),
-                request={
-                    "method": "GET" if n % 2 else "POST",
-                    "url": spec["url"],
-                    "headers": {"User-Agent": "Mozilla/5.0"},
-                }
-                if spec["url"]
-                else {},
-            )
-            for n in range(events_per_issue)
-        )
-        issues.append(issue)
+        span = (last_seen - first_seen) / max(count - 1, 1)
+        payloads = [_payload(project, spec, n, first_seen + span * n, rng) for n in range(count)]
+        with transaction.atomic():
+            store(Incoming(project.pk, p["event_id"], p, now) for p in payloads)
+        issues.append(Event.objects.get(event_id=payloads[0]["event_id"]).issue)
     return issues
 
 
-def _tags(project: Project, rng: random.Random) -> dict:
-    tags = {
-        "environment": rng.choice(["production", "production", "staging"]),
+def _payload(project: Project, spec: dict, n: int, when, rng: random.Random) -> dict:
+    """One event as the Sentry SDK of the project's platform would send it."""
+    javascript = project.platform == "javascript"
+    payload = {
+        "event_id": hashlib.md5(f"{project.pk}-{spec['title']}-{n}".encode()).hexdigest(),
+        "timestamp": when.isoformat(),
+        "level": spec["level"],
+        "platform": "javascript" if javascript else "python",
         "release": rng.choice(RELEASES),
+        "environment": rng.choice(["production", "production", "staging"]),
+        "user": rng.choice(USERS),
+        "tags": _tags(project, rng),
+        "sdk": {"name": "sentry.javascript.browser", "version": "8.45.0"}
+        if javascript
+        else {"name": "sentry.python.django", "version": "2.75.0"},
+        "contexts": _contexts(javascript, rng),
+        "breadcrumbs": {"values": _breadcrumbs(spec, when)},
     }
+    if spec["url"]:
+        payload["request"] = {
+            "method": "GET" if n % 2 else "POST",
+            "url": spec["url"],
+            "headers": {"User-Agent": "Mozilla/5.0"},
+        }
+    if "message" in spec:
+        payload["logentry"] = {"message": spec["message"], "params": spec["params"]}
+        return payload
+    frames = [
+        {**frame, "module": "" if javascript else frame["filename"][:-3].replace("/", ".")}
+        for frame in spec["frames"]
+    ]
+    payload["exception"] = {
+        "values": [
+            {
+                "type": spec["type"],
+                "value": spec["value"],
+                "mechanism": {"type": "onerror" if javascript else "django", "handled": False},
+                "stacktrace": {"frames": frames},
+            }
+        ]
+    }
+    return payload
+
+
+def _contexts(javascript: bool, rng: random.Random) -> dict:
+    if javascript:
+        name, version = rng.choice(BROWSERS).split(" ")
+        return {"browser": {"name": name, "version": version}, "os": {"name": "macOS"}}
+    return {
+        "runtime": {"name": "CPython", "version": "3.11.7"},
+        "os": {"name": "Linux", "version": "6.1"},
+    }
+
+
+def _breadcrumbs(spec: dict, when) -> list[dict]:
+    return [
+        {
+            "timestamp": (when - timedelta(seconds=3)).isoformat(),
+            "category": "navigation" if spec["url"] else "celery",
+            "message": f"GET {spec['url']}" if spec["url"] else "task started",
+            "level": "info",
+        },
+        {
+            "timestamp": (when - timedelta(seconds=1)).isoformat(),
+            "category": "query",
+            "message": "SELECT ... FROM auth_user WHERE id = %s",
+            "level": "info",
+        },
+    ]
+
+
+def _tags(project: Project, rng: random.Random) -> dict:
+    tags = {}
     if project.platform == "javascript":
         tags["browser"] = rng.choice(BROWSERS)
     else:

@@ -198,6 +198,15 @@ class Issue(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("issue_detail", args=[self.pk])
 
+    def top_tags(self, per_key: int = 3) -> dict[str, list[tuple[str, int]]]:
+        """The most common values of each tag key: {"browser": [("Chrome 131", 12), …]}."""
+        top: dict[str, list[tuple[str, int]]] = {}
+        for tag in self.tag_values.order_by("key", "-times_seen", "value"):
+            values = top.setdefault(tag.key, [])
+            if len(values) < per_key:
+                values.append((tag.value, tag.times_seen))
+        return top
+
     @property
     def short_id(self) -> str:
         return f"{self.project.short_name}-{base36(self.number)}"
@@ -233,7 +242,11 @@ class Event(models.Model):
 
     class Meta:
         ordering = ["-timestamp", "-id"]
-        indexes = [models.Index(fields=["issue", "-timestamp"], name="event_issue_recent")]
+        indexes = [
+            models.Index(fields=["issue", "-timestamp"], name="event_issue_recent"),
+            # Retention deletes by age.
+            models.Index(fields=["received"], name="event_received"),
+        ]
 
     def __str__(self) -> str:
         return self.event_id
@@ -252,9 +265,58 @@ class Event(models.Model):
         return "\n".join(lines)
 
 
+class GroupHash(models.Model):
+    """A grouping hash of a project and the issue its events join (see ingest/grouping.py)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="group_hashes")
+    hash = models.CharField(max_length=32)
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="hashes")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["project", "hash"], name="unique_group_hash")
+        ]
+
+    def __str__(self) -> str:
+        return self.hash
+
+
+class IssueTag(models.Model):
+    """How many of an issue's events carried a tag value (kept when events expire)."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="tag_values")
+    key = models.CharField(max_length=32)
+    value = models.CharField(max_length=200)
+    times_seen = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["key", "-times_seen", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "key", "value"], name="unique_issue_tag")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key}={self.value} ({self.times_seen})"
+
+
+class IssueUser(models.Model):
+    """One distinct user an issue's events came from: `Issue.user_count` counts these."""
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="users")
+    # md5 of "id:…", "username:…", "email:…" or "ip:…", whichever the event has first.
+    hash = models.CharField(max_length=32)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issue", "hash"], name="unique_issue_user")]
+
+    def __str__(self) -> str:
+        return self.hash
+
+
 class Activity(models.Model):
     class Kind(models.TextChoices):
         FIRST_SEEN = "first_seen", "first saw this issue"
+        REGRESSED = "regressed", "saw this resolved issue again"
         RESOLVED = "resolved", "resolved this issue"
         IGNORED = "ignored", "ignored this issue"
         REOPENED = "reopened", "reopened this issue"

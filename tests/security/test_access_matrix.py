@@ -119,6 +119,12 @@ EXPECTED = {
 }
 
 EXPECTED |= ACCOUNT_AND_AUTH
+# The SDKs' ingestion is keyed by a DSN, never by a session: POST only, the same for everyone
+# (its refusals are tested in tests/ingest/).
+EXPECTED |= {
+    "api/<int:project_id>/envelope/": everyone(405),
+    "api/<int:project_id>/store/": everyone(405),
+}
 
 
 def expected_for(route: str) -> dict:

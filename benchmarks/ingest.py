@@ -1,0 +1,267 @@
+"""Ingestion end to end: sentry-sdk envelopes -> gunicorn -> Redis -> Celery worker -> PostgreSQL.
+
+    REDIS_URL=redis://127.0.0.1:6379/3 .venv/bin/python benchmarks/ingest.py
+
+The envelopes are built by sentry-sdk itself (captured into a transport that keeps them, then
+replayed byte for byte, gzip-compressed as the SDK sends them): exceptions with stack traces
+from 20 code paths, so 20 issues, with varied messages, users and tags. BENCH_CLIENTS threads
+post them to gunicorn (BENCH_GUNICORN_WORKERS sync workers) while a Celery worker
+(BENCH_CELERY_CONCURRENCY processes) groups and stores them on PostgreSQL (database
+tasklink_bench_ingest). Prints events per second from the first send until the last event is
+stored, the endpoint's p50/p99, and the worker's resident memory.
+"""
+
+from __future__ import annotations
+
+import gzip
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14"
+os.environ["REDIS_URL"] = REDIS_URL
+os.environ.setdefault("CELERY_QUEUE", "bench-ingest")
+
+from common import ROOT, mark, percentile, record, setup, table  # noqa: E402
+
+setup("tasklink_bench_ingest")
+
+import psutil  # noqa: E402
+import requests  # noqa: E402
+import sentry_sdk  # noqa: E402
+from django.db import connection  # noqa: E402
+from sentry_sdk.transport import Transport  # noqa: E402
+
+from ingest.models import PendingEvent  # noqa: E402
+from tracker.models import Event, Organization, Project  # noqa: E402
+
+EVENTS = int(os.environ.get("BENCH_EVENTS", "6000"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
+GUNICORN_WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "2"))
+GUNICORN_THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS", "4"))
+CELERY_CONCURRENCY = int(os.environ.get("BENCH_CELERY_CONCURRENCY", "1"))
+TARGET_RATE, TARGET_P99_MS = 300, 50
+
+
+class Keep(Transport):
+    """A transport that keeps each envelope instead of sending it."""
+
+    def __init__(self, options=None):
+        super().__init__(options)
+        self.envelopes: list[bytes] = []
+
+    def capture_envelope(self, envelope) -> None:
+        self.envelopes.append(gzip.compress(envelope.serialize(), compresslevel=6))
+
+
+def make_code_paths() -> list:
+    """Twenty functions that fail, each its own issue (grouping reads the function's name)."""
+    failures = ["1 / 0", "{}['missing']", "int('x' * order)", "[][order]"]
+    paths = []
+    for n in range(20):
+        namespace: dict = {}
+        exec(f"def handle_path_{n}(order):\n    {failures[n % 4]}\n", namespace)  # noqa: S102
+        paths.append(namespace[f"handle_path_{n}"])
+    return paths
+
+
+def build_envelopes(dsn: str) -> list[bytes]:
+    transport = Keep()
+    client = sentry_sdk.Client(
+        dsn=dsn,
+        transport=transport,
+        default_integrations=False,
+        release="shop@2.0.0",
+        environment="production",
+    )
+    paths = make_code_paths()
+    with sentry_sdk.isolation_scope() as scope:
+        scope.set_client(client)
+        for n in range(EVENTS):
+            scope.set_user({"id": str(n % 500), "email": f"user{n % 500}@example.com"})
+            scope.set_tag("region", ("eu", "us", "ap")[n % 3])
+            try:
+                paths[n % 20](n + 1)
+            except Exception as exc:
+                sentry_sdk.capture_exception(exc)
+    client.close()
+    return transport.envelopes
+
+
+def fresh_project() -> Project:
+    organization, _ = Organization.objects.get_or_create(
+        slug="bench-ingest", defaults={"name": "Bench"}
+    )
+    Project.objects.filter(organization=organization).delete()
+    PendingEvent.objects.all().delete()
+    return Project.objects.create(
+        organization=organization, name="Ingest", slug="ingest", short_name="ING"
+    )
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(command: list[str], log: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "benchmarks.bench_settings",
+        "LOG_LEVEL": "WARNING",
+    }
+    with log.open("ab") as out:
+        return subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+
+
+def wait_until(condition, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError("timed out")
+        time.sleep(0.05)
+
+
+def answers(url: str) -> bool:
+    try:
+        requests.options(url, timeout=2)
+        return True
+    except requests.RequestException:
+        return False
+
+
+def send(url: str, headers: dict, bodies: list[bytes], latencies: list[float], statuses: list[int]):
+    session = requests.Session()
+    for body in bodies:
+        started = time.perf_counter()
+        response = session.post(url, data=body, headers=headers, timeout=30)
+        latencies.append((time.perf_counter() - started) * 1000)
+        statuses.append(response.status_code)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process and its children (gunicorn's and Celery's workers)."""
+    total = 0.0
+    root = psutil.Process(pid)
+    for process in [root, *root.children(recursive=True)]:
+        times = process.cpu_times()
+        total += times.user + times.system
+    return total
+
+
+def stored() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT COUNT(*) FROM tracker_event")
+        return cursor.fetchone()[0]
+
+
+def main() -> None:
+    project = fresh_project()
+    key = project.keys.get()
+    port = free_port()
+    dsn = f"http://{key.public_key}@127.0.0.1:{port}/{project.pk}"
+    print(f"building {EVENTS} envelopes with sentry-sdk {sentry_sdk.VERSION}…", flush=True)
+    envelopes = build_envelopes(dsn)
+    log = Path(tempfile.mkstemp(prefix="tasklink-bench-ingest-", suffix=".log")[1])
+    bin_dir = Path(sys.executable).parent
+    server = start(
+        [str(bin_dir / "gunicorn"), "config.wsgi", f"--workers={GUNICORN_WORKERS}",
+         f"--threads={GUNICORN_THREADS}", f"--bind=127.0.0.1:{port}", "--log-level=warning"],
+        log,
+    )  # fmt: skip
+    worker = start(
+        [str(bin_dir / "celery"), "-A", "config", "worker", "--loglevel=warning",
+         f"--concurrency={CELERY_CONCURRENCY}", "--without-mingle", "--without-gossip",
+         "-n", "bench-ingest@%h"],
+        log,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}/api/{project.pk}/envelope/"
+    try:
+        wait_until(lambda: answers(url), 30)
+        time.sleep(3)  # the worker connects to Redis
+        headers = {
+            "X-Sentry-Auth": f"Sentry sentry_key={key.public_key}, sentry_version=7",
+            "Content-Encoding": "gzip",
+            "Content-Type": "application/x-sentry-envelope",
+        }
+        shares = [envelopes[i::CLIENTS] for i in range(CLIENTS)]
+        latencies: list[float] = []
+        statuses: list[int] = []
+        threads = [
+            threading.Thread(target=send, args=(url, headers, share, latencies, statuses))
+            for share in shares
+        ]
+        cpu_before = {
+            name: cpu_seconds(pid)
+            for name, pid in (("gunicorn", server.pid), ("worker", worker.pid))
+        }
+        client_before = psutil.Process().cpu_times()
+        started = time.perf_counter()
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        sent = time.perf_counter() - started
+        wait_until(lambda: stored() >= EVENTS, 300)
+        elapsed = time.perf_counter() - started
+        client_after = psutil.Process().cpu_times()
+        cpu = {
+            name: cpu_seconds(pid) - cpu_before[name]
+            for name, pid in (("gunicorn", server.pid), ("worker", worker.pid))
+        }
+        cpu["clients"] = (client_after.user + client_after.system) - (
+            client_before.user + client_before.system
+        )
+        rss = sum(
+            p.memory_info().rss
+            for p in [
+                psutil.Process(worker.pid),
+                *psutil.Process(worker.pid).children(recursive=True),
+            ]
+        )
+    finally:
+        for process in (server, worker):
+            process.send_signal(signal.SIGTERM)
+        for process in (server, worker):
+            process.wait(timeout=30)
+    ok = statuses.count(200)
+    rate = EVENTS / elapsed
+    p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
+    table(
+        f"Ingestion: {EVENTS} sentry-sdk envelopes, {CLIENTS} clients, gunicorn "
+        f"{GUNICORN_WORKERS} workers x {GUNICORN_THREADS} threads, Celery worker concurrency "
+        f"{CELERY_CONCURRENCY}, PostgreSQL, Redis",
+        ("measure", "value", "target", "met"),
+        [
+            ("accepted (200)", f"{ok} of {len(statuses)}", "all", mark(ok == EVENTS)),
+            ("events stored", f"{stored()}", f"{EVENTS}", mark(stored() == EVENTS)),
+            ("issues", f"{project.issues.count()}", "20", mark(project.issues.count() == 20)),
+            ("end to end, first send to last stored", f"{rate:.0f} events/s ({elapsed:.1f} s)",
+             f">= {TARGET_RATE}/s", mark(rate >= TARGET_RATE)),
+            ("endpoint alone (all answered)", f"{EVENTS / sent:.0f} requests/s", "", ""),
+            ("endpoint p50", f"{p50:.1f} ms", "", ""),
+            ("endpoint p99", f"{p99:.1f} ms", f"< {TARGET_P99_MS} ms", mark(p99 < TARGET_P99_MS)),
+            ("worker RSS (all processes)", f"{rss / 2**20:.0f} MiB", "", ""),
+            *(
+                (f"CPU per event: {name}", f"{seconds / EVENTS * 1000:.2f} ms", "", "")
+                for name, seconds in cpu.items()
+            ),
+            ("load average (1 min) at the end", f"{os.getloadavg()[0]:.1f}", "", ""),
+        ],
+    )  # fmt: skip
+    record("ingestion end to end >= 300 events/s", f"{rate:.0f}/s", rate >= TARGET_RATE)
+    record("ingestion endpoint p99 < 50 ms", f"{p99:.1f} ms", p99 < TARGET_P99_MS)
+    print(f"log: {log}")
+    assert Event.objects.filter(issue__project=project).count() == EVENTS
+
+
+if __name__ == "__main__":
+    main()
