@@ -46,6 +46,7 @@ STORY_FIELDS = "text,resource_subtype,created_by.name,target"
 ECHO_WINDOW = timedelta(minutes=10)
 # A delivery still unprocessed after this long is taken up again by the reconciliation.
 STALE_DELIVERY = timedelta(minutes=1)
+KEEP_DELIVERIES = timedelta(days=7)
 
 # What the per-project options say Asana may change (PluginConfig.options keys).
 COMPLETES_OFF, COMPLETES_ALL, COMPLETES_ANY = "off", "all", "any"
@@ -402,7 +403,15 @@ def reconcile() -> dict[str, int]:
         except ApiError as exc:
             logger.warning("Reconciling task %s failed: %s", task_gid, exc)
     webhooks.ensure_webhooks()
+    forget_old_deliveries()
     return {"read": read, "changed": changed}
+
+
+def forget_old_deliveries() -> None:
+    """Processed deliveries and their event keys are kept a week (Asana retries for a day)."""
+    before = timezone.now() - KEEP_DELIVERIES
+    WebhookDelivery.objects.filter(processed_at__lt=before).delete()
+    ProcessedEvent.objects.filter(date_added__lt=before).delete()
 
 
 def reconcile_interval() -> int:

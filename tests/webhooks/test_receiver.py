@@ -5,9 +5,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 
+from integrations.asana.sync import forget_old_deliveries
 from integrations.models import ProcessedEvent, Webhook, WebhookDelivery
 
 SECRET = "a" * 64
@@ -96,3 +99,20 @@ def test_an_unknown_webhook_is_404(client, db):
 
 def test_only_post(client, webhook):
     assert client.get(f"/hooks/asana/{webhook.pk}/").status_code == 405
+
+
+def test_a_signed_body_that_is_not_json_is_refused(client, webhook):
+    body = b"not json"
+    answer = post(client, webhook, body, **{"X-Hook-Signature": signed(body)})
+    assert answer.status_code == 400
+    assert not WebhookDelivery.objects.exists()
+
+
+def test_processed_deliveries_are_forgotten_after_a_week(webhook):
+    old = timezone.now() - timedelta(days=8)
+    WebhookDelivery.objects.create(webhook=webhook, body="{}", processed_at=old)
+    kept = WebhookDelivery.objects.create(webhook=webhook, body="{}", processed_at=None)
+    ProcessedEvent.objects.create(key="k", date_added=old)
+    forget_old_deliveries()
+    assert list(WebhookDelivery.objects.all()) == [kept]
+    assert not ProcessedEvent.objects.exists()
