@@ -219,6 +219,8 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
         "schedule": 3600.0,
     },
 }
+# Modules whose tasks the worker must know beyond each app's tasks.py.
+CELERY_IMPORTS = ["integrations.asana.sync", "integrations.asana.webhooks"]
 
 # --- Ingestion (ingest/) -------------------------------------------------------------------
 # A request body, decompressed, and one event item: over these the endpoint answers 413.
@@ -249,12 +251,24 @@ ASANA_SCOPES = env_list(
         "stories:write",
         "projects:read",
         "workspaces.typeahead:read",
+        # Two-way sync: comments read back, and Tasklink's webhooks (issue 16).
+        "stories:read",
+        "webhooks:read",
+        "webhooks:write",
+        "webhooks:delete",
     ],
 )
 ASANA_CONNECT_TIMEOUT = env_float("ASANA_CONNECT_TIMEOUT", 3.05)
 ASANA_READ_TIMEOUT = env_float("ASANA_READ_TIMEOUT", 10.0)
 # A GET answered 429/503 is retried once if Asana asks to wait at most this many seconds.
 ASANA_MAX_RETRY_WAIT = env_float("ASANA_MAX_RETRY_WAIT", 3.0)
+# Webhooks are at most once: every linked task is read again this often (Celery beat), so a
+# dropped event delays a change by at most this long.
+ASANA_RECONCILE_SECONDS = env_int("ASANA_RECONCILE_SECONDS", 600)
+CELERY_BEAT_SCHEDULE["asana-reconcile"] = {
+    "task": "asana.reconcile",
+    "schedule": float(ASANA_RECONCILE_SECONDS),
+}
 
 # --- social-auth ---------------------------------------------------------------------------
 SOCIAL_AUTH_ASANA_KEY = ASANA_CLIENT_ID
@@ -281,6 +295,7 @@ SOCIAL_AUTH_PIPELINE = (
     "social_core.pipeline.social_auth.load_extra_data",
     "integrations.pipeline.revoke_previous_grant",
     "integrations.pipeline.clear_reconnect_flag",
+    "integrations.asana.sync.remember_scopes",
     "integrations.pipeline.forget_other_identities",
     "integrations.identities.confirm_connection",
 )

@@ -9,7 +9,7 @@ class IntegrationsConfig(AppConfig):
     def ready(self) -> None:
         from social_django.models import UserSocialAuth
 
-        from integrations import onboarding, resolution, token_crypto
+        from integrations import onboarding, registry, resolution, token_crypto
         from integrations.rules import receivers
         from tracker import onboarding as tracker_onboarding
         from tracker.signals import (
@@ -27,3 +27,5 @@ class IntegrationsConfig(AppConfig):
         issue_regressed.connect(receivers.on_regressed)
         issue_events_added.connect(receivers.on_events_added)
         tracker_onboarding.register(onboarding.asana_steps)
+        # Loading the plugins now connects their own signals (e.g. watching linked tasks).
+        registry.plugins()

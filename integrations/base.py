@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, TypeVar
 
 from django import forms
@@ -46,6 +46,9 @@ class RemoteTask:
     title: str
     url: str
     completed: bool = False
+    # What the task card shows, when the tracker's answer carried it: stored with the link, so
+    # nothing has to read the task again just after creating or linking it.
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 class IssueTrackerPlugin:
@@ -163,6 +166,10 @@ class IssueTrackerPlugin:
     def extra_urlpatterns(self) -> list[URLPattern | URLResolver]:
         """URLs of the plugin's own pages (settings), added to the generated ones."""
         return []
+
+    def identity_notice(self, identity: UserSocialAuth) -> str:
+        """What this identity was not granted that a feature needs (e.g. a newer scope)."""
+        return ""
 
     def connection_note(self) -> str:
         """A line for the identities page, e.g. that a sandbox stands in for the tracker."""
@@ -416,6 +423,7 @@ class IssueTrackerPlugin:
                     url=remote.url[:1024],
                     origin=origin,
                     completed=remote.completed,
+                    details=remote.details,
                     created_by=user,
                     idempotency_key=idempotency_key,
                     choices=choices or {},

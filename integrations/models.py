@@ -29,6 +29,10 @@ class ExternalIssue(models.Model):
     # What the task was created with ({"project", "project_label", "assignee",
     # "assignee_label"}): this person's defaults for their next task in the same project.
     choices = models.JSONField(default=dict, blank=True)
+    # What the task card shows besides completion, as the tracker last reported it:
+    # {"assignee": name, "projects": [{"gid", "name", "section"}], "due_on", "modified_at"}.
+    # Kept fresh by webhook events and reconciliation; the same for every issue of the task.
+    details = models.JSONField(default=dict, blank=True)
     # One per rendered create form: a double submit or a second tab finds the mapping the
     # first submit stored instead of creating a second task.
     idempotency_key = models.CharField(max_length=64, blank=True)
@@ -93,3 +97,74 @@ from integrations.rules.models import (  # noqa: E402, F401
     Rule,
     TaskClaim,
 )
+
+
+class Webhook(models.Model):
+    """A subscription at a tracker to the changes of one resource (a project, or a task in no
+    project), shared by every linked task it covers. Its receiver is /hooks/<provider>/<pk>/."""
+
+    provider = models.CharField(max_length=30)
+    resource = models.CharField("resource gid", max_length=64)
+    resource_type = models.CharField(max_length=20)
+    workspace = models.CharField(max_length=64, blank=True)
+    # Whose token created it: the tracker ties a webhook to that person and app.
+    identity = models.ForeignKey(
+        "social_django.UserSocialAuth", null=True, blank=True, on_delete=models.SET_NULL
+    )
+    remote_id = models.CharField("webhook gid", max_length=64, blank=True)
+    # Set by the handshake; deliveries are signed with it. Empty while the handshake is open.
+    secret = models.CharField(max_length=128, blank=True)
+    date_added = models.DateTimeField(default=timezone.now)
+    last_delivery = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "resource"], name="unique_webhook_resource")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} webhook on {self.resource_type} {self.resource}"
+
+
+class WebhookDelivery(models.Model):
+    """A signed delivery as it arrived, stored before it is answered (accepted means stored),
+    then processed on the worker."""
+
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    body = models.TextField()
+    received_at = models.DateTimeField(default=timezone.now)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name_plural = "webhook deliveries"
+        indexes = [models.Index(fields=["processed_at"], name="delivery_unprocessed")]
+
+    def __str__(self) -> str:
+        return f"delivery {self.pk} to {self.webhook_id}"
+
+
+class ProcessedEvent(models.Model):
+    """One event handled: a duplicate delivery finds its key here and changes nothing."""
+
+    key = models.CharField(max_length=64, unique=True)
+    date_added = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class RemoteWrite(models.Model):
+    """A change Tasklink itself made at a tracker, so that its echo (the tracker's event about
+    it) is recognized and not taken for a person's change."""
+
+    provider = models.CharField(max_length=30)
+    external_id = models.CharField(max_length=64)
+    field = models.CharField(max_length=30)
+    value = models.TextField()
+    date_added = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["provider", "external_id"], name="remote_write_task")]
+
+    def __str__(self) -> str:
+        return f"{self.field}={self.value} on {self.provider} task {self.external_id}"

@@ -64,6 +64,14 @@ def main() -> int:
         cwd=ROOT,
         env=env,
     )
+    if not env.get("REDIS_URL"):
+        # No Celery beat without Redis: the Asana reconciliation runs in a loop of its own.
+        every = env.get("ASANA_RECONCILE_SECONDS", "600")
+        processes["the Asana reconciliation"] = subprocess.Popen(
+            [sys.executable, "manage.py", "reconcile_asana", "--every", every],
+            cwd=ROOT,
+            env=env,
+        )
     time.sleep(1.5)
     print(f"""
   Tasklink is running: {app_url}

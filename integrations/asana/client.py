@@ -18,7 +18,11 @@ from integrations.exceptions import ApiError
 
 # A guard against a server that hands out next_page forever.
 MAX_PAGES = 500
-TASK_FIELDS = "name,permalink_url,completed,assignee.name,projects.name,workspace.name"
+# Enough for the link and the task card (assignee, project and section, due date) at once.
+TASK_FIELDS = (
+    "name,permalink_url,completed,assignee.name,projects.name,workspace.name,due_on,"
+    "memberships.project.name,memberships.section.name,modified_at"
+)
 
 
 def gid(value: Any) -> str:
@@ -87,7 +91,9 @@ class AsanaClient(AuthApiClient):
             task["projects"] = [gid(data["project"])]
         if data.get("assignee"):
             task["assignee"] = str(data["assignee"])
-        answer: dict[str, Any] = self.post("/tasks", data={"data": task})
+        answer: dict[str, Any] = self.post(
+            "/tasks", data={"data": task}, params={"opt_fields": TASK_FIELDS}
+        )
         return answer
 
     # Reference: https://developers.asana.com/reference/updatetask

@@ -7,8 +7,10 @@ import uuid
 from typing import Any
 
 from django import forms
+from django.conf import settings
 
 from integrations.asana.gids import gid_problem, parse_task_reference
+from integrations.asana.webhooks import webhooks_reachable
 
 # Sentry's help text for a configured workspace the person's identity cannot see.
 WORKSPACE_NOT_VISIBLE_HELP = (
@@ -161,6 +163,22 @@ class SettingsForm(TypeaheadMixin, forms.Form):
         help_text="Done as the person who changes the issue's status, with their Asana account.",
     )
 
+    # Two-way sync (issue 16): what people may change from Asana. Off by default.
+    asana_completes = forms.ChoiceField(
+        required=False,
+        label="When linked tasks are completed in Asana",
+        choices=[
+            ("off", "Leave the issue as it is"),
+            ("all", "Resolve the issue once all its linked tasks are completed"),
+            ("any", "Resolve the issue as soon as any linked task is completed"),
+        ],
+        widget=forms.RadioSelect,
+    )
+    asana_reopens = forms.BooleanField(
+        required=False,
+        label="Reopen a resolved issue when a linked task is reopened in Asana",
+    )
+
     def __init__(
         self,
         *args: Any,
@@ -172,6 +190,7 @@ class SettingsForm(TypeaheadMixin, forms.Form):
         """`workspaces` is None when Asana could not list them: the saved one stays, named as
         it was saved, and nothing claims the person lost access to it."""
         super().__init__(*args, **kwargs)
+        self.initial["asana_completes"] = self.initial.get("asana_completes") or "off"
         known = workspaces is not None
         choices = [(w["gid"], w["name"]) for w in workspaces or []]
         self.workspace_hidden = bool(current) and current not in {gid for gid, _ in choices}
@@ -185,6 +204,23 @@ class SettingsForm(TypeaheadMixin, forms.Form):
         self.allowed_workspaces = {gid for gid, _ in choices}
         self.workspace_names = dict(choices)
         self.fields["workspace"].widget.choices = [("", "Choose a workspace…"), *choices]
+
+    def clean_asana_completes(self) -> str:
+        return self.cleaned_data["asana_completes"] or "off"
+
+    def sync_note(self) -> str:
+        """How changes made in Asana reach Tasklink here: webhooks, or reconciliation alone."""
+        minutes = max(settings.ASANA_RECONCILE_SECONDS // 60, 1)
+        if webhooks_reachable():
+            return (
+                "Asana tells Tasklink about changes as they happen (webhooks); every "
+                f"{minutes} min Tasklink also reads linked tasks again, for anything missed."
+            )
+        return (
+            f"Asana cannot reach this Tasklink at {settings.APP_BASE_URL} (not a public "
+            f"address), so changes made in Asana arrive by reconciliation only, every "
+            f"{minutes} min. Set APP_BASE_URL to a public address for changes within seconds."
+        )
 
     def clean_workspace(self) -> str:
         gid = clean_gid(self.cleaned_data["workspace"], "workspace")

@@ -11,7 +11,8 @@ from django.conf import settings
 from django.urls import URLPattern, URLResolver, path, reverse
 from social_django.models import UserSocialAuth
 
-from integrations.asana import views
+from integrations.asana import sync, views
+from integrations.asana import webhooks as _webhooks  # noqa: F401  (connects its signals)
 from integrations.asana.client import AsanaClient
 from integrations.asana.forms import CreateTaskForm, LinkTaskForm, UnlinkTaskForm
 from integrations.asana.gids import parse_task_reference
@@ -111,6 +112,16 @@ class AsanaPlugin(IssueTrackerPlugin):
         except ApiError:  # the panel shows without Asana: the name saved with it does
             name = None
         return [("Workspace", name or options.get("workspace_name") or f"Workspace {gid}")]
+
+    def identity_notice(self, identity: UserSocialAuth) -> str:
+        missing = sync.missing_scopes(identity)
+        if not missing:
+            return ""
+        return (
+            "Tasklink needs one more permission from Asana to hear about changes made there "
+            f"({', '.join(missing)}): reconnect to grant it. Until then changes made in Asana "
+            "arrive with the periodic check."
+        )
 
     def connection_note(self) -> str:
         base = settings.ASANA_BASE_URL
@@ -213,9 +224,12 @@ class AsanaPlugin(IssueTrackerPlugin):
         return self._task(client.get_issue(external_id))
 
     def comment_remote(self, client: Any, external_id: str, comment: str) -> None:
+        sync.expect_echo(external_id, "comment", comment)  # not shown back as an Asana comment
         client.create_comment(external_id, {"comment": comment})
 
     def complete_remote(self, client: Any, external_id: str, completed: bool) -> RemoteTask:
+        # Recorded first: Asana's event about it may arrive before this call returns.
+        sync.expect_echo(external_id, "completed", completed)
         return self._task(client.set_completed(external_id, completed))
 
     def search_remote(
@@ -244,6 +258,7 @@ class AsanaPlugin(IssueTrackerPlugin):
             title=str(task.get("name") or f"Task {task['gid']}"),
             url=str(task.get("permalink_url") or ""),
             completed=bool(task.get("completed")),
+            details=sync.task_details(task) if "memberships" in task else {},
         )
 
 

@@ -76,7 +76,10 @@ def test_get_issue_asks_for_the_fields_the_plugin_shows(fake_asana, identity):
     fake_asana.get(
         API + "/tasks/42",
         match=query(
-            opt_fields="name,permalink_url,completed,assignee.name,projects.name,workspace.name"
+            opt_fields=(
+                "name,permalink_url,completed,assignee.name,projects.name,workspace.name,due_on,"
+                "memberships.project.name,memberships.section.name,modified_at"
+            )
         ),
         json=task,
     )

@@ -57,7 +57,11 @@ def test_an_expired_token_is_refreshed_silently(page, app, ready):
     [task] = app.tasks_named("Created after the token expired")
     # The panel shows the new task's status from Asana's answer to the create: no extra read.
     wait_for_panel(page)
-    assert app.log("GET", f"{TASKS}/{task['gid']}") == []
+    # (Two-way sync reads the new task's card fields in the background: not the panel.)
+    panel_reads = [
+        e for e in app.log("GET", f"{TASKS}/{task['gid']}") if "memberships" not in str(e["query"])
+    ]
+    assert panel_reads == []
     # The expired token was refused once, renewed once, and the task created with the new one.
     assert [e["status"] for e in app.log("POST", "/-/oauth_token")] == [200]
     assert [e["status"] for e in app.log("POST", TASKS)] == [401, 201]

@@ -84,6 +84,7 @@ def test_only_the_listed_keys_are_stored(client, owner, sandbox):
         "name",
         "email",
         "token_type",
+        "scopes",  # what the connection was granted (issue 16: older ones lack webhooks)
     }
 
 

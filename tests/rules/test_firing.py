@@ -50,7 +50,10 @@ def test_one_create_call_per_task(asana_project, owner, sandbox, send):
         issue, event = make_issue(asana_project, title=f"Error {n}")
         send(issue_first_seen, issue, event=event)
     log = sandbox_log(sandbox, "/api/1.0/")
-    assert [(e["method"], e["path"]) for e in log] == [("POST", "/api/1.0/tasks")] * 3
+    # Besides the creates, only the two-way sync's webhook registration may call Asana (here it
+    # fails its handshake: the test server is unreachable); no task is read back.
+    calls = [(e["method"], e["path"]) for e in log if e["path"] != "/api/1.0/webhooks"]
+    assert calls == [("POST", "/api/1.0/tasks")] * 3
 
 
 def test_conditions_level_title_and_tag(asana_project, owner, sandbox, send):

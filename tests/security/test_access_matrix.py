@@ -221,6 +221,9 @@ EXPECTED = {
         "outsider": 404,
         "anonymous": "login",
     },
+    # Asana's webhook deliveries: public, POST only, each checked by its signature
+    # (tests/webhooks/test_receiver.py).
+    "hooks/asana/<int:webhook_id>/": everyone(405),
 }
 
 EXPECTED |= ACCOUNT_AND_AUTH
@@ -288,6 +291,7 @@ PLACEHOLDERS = {
     "<int:rule_id>": "1",
     "<int:run_id>": "1",
     "<slug:slug>": "asana",
+    "<int:webhook_id>": "1",
 }
 
 

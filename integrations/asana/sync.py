@@ -1,0 +1,418 @@
+"""Two-way sync: what happens in Asana reaches Tasklink.
+
+Webhook deliveries (integrations/asana/webhooks.py stores them) and the periodic reconciliation
+both end here. Neither trusts an event's order or content for state: a task's state is read
+from Asana and compared with what Tasklink knew, so a duplicate, a late or a reordered event
+changes nothing twice, and a dropped one is caught by the next reconciliation.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable
+from datetime import timedelta
+from typing import Any
+
+from celery import shared_task
+from django.conf import settings
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from social_django.models import UserSocialAuth
+
+from integrations import identities
+from integrations.asana.client import AsanaClient, gid
+from integrations.exceptions import ApiError, ApiRateLimited
+from integrations.models import (
+    ExternalIssue,
+    PluginConfig,
+    ProcessedEvent,
+    RemoteWrite,
+    WebhookDelivery,
+)
+from tracker.models import Activity, Issue
+
+logger = logging.getLogger("tasklink.asana.sync")
+
+PROVIDER = "asana"
+TASK_FIELDS = (
+    "name,permalink_url,completed,due_on,assignee.name,workspace,"
+    "memberships.project.name,memberships.section.name,modified_at"
+)
+STORY_FIELDS = "text,resource_subtype,created_by.name,target"
+# A write Tasklink made is matched with its echo for this long.
+ECHO_WINDOW = timedelta(minutes=10)
+# A delivery still unprocessed after this long is taken up again by the reconciliation.
+STALE_DELIVERY = timedelta(minutes=1)
+KEEP_DELIVERIES = timedelta(days=7)
+
+# What the per-project options say Asana may change (PluginConfig.options keys).
+COMPLETES_OFF, COMPLETES_ALL, COMPLETES_ANY = "off", "all", "any"
+
+
+# --- echoes of Tasklink's own writes ------------------------------------------------------------
+
+
+def expect_echo(external_id: str, field: str, value: Any) -> None:
+    """Record a change Tasklink is about to make in Asana (call it before the write): when
+    Asana reports it back, it is recognized as Tasklink's own and not acted on again."""
+    RemoteWrite.objects.create(
+        provider=PROVIDER, external_id=str(external_id), field=field, value=_echo_value(value)
+    )
+
+
+def take_echo(external_id: str, field: str, value: Any) -> bool:
+    """Whether a recent write of Tasklink's matches this state; the match is used up."""
+    since = timezone.now() - ECHO_WINDOW
+    RemoteWrite.objects.filter(provider=PROVIDER, date_added__lt=since).delete()
+    match = (
+        RemoteWrite.objects.filter(
+            provider=PROVIDER, external_id=str(external_id), field=field, value=_echo_value(value)
+        )
+        .order_by("date_added")
+        .first()
+    )
+    if match is None:
+        return False
+    match.delete()
+    return True
+
+
+def _echo_value(value: Any) -> str:
+    return json.dumps(value) if isinstance(value, bool) else str(value).strip()
+
+
+# --- scopes ------------------------------------------------------------------------------------
+
+# What two-way sync needs beyond what connections made before it were granted.
+SYNC_SCOPES = ("webhooks:write",)
+
+
+def remember_scopes(backend: Any, social: Any = None, *args: Any, **kwargs: Any) -> None:
+    """Pipeline step: what this connection was granted, to tell older ones what they lack."""
+    if social is not None and backend.name == PROVIDER:
+        social.extra_data["scopes"] = list(backend.get_scope())
+        social.save(update_fields=["extra_data"])
+
+
+def missing_scopes(identity: UserSocialAuth | None) -> list[str]:
+    """The two-way sync scopes the identity was not granted (connected before they existed)."""
+    if identity is None:
+        return []
+    granted = identity.extra_data.get("scopes") or []
+    return [scope for scope in SYNC_SCOPES if scope not in granted and "default" not in granted]
+
+
+# --- who reads Asana ----------------------------------------------------------------------------
+
+
+def _identity_of(user_id: int) -> UserSocialAuth | None:
+    return UserSocialAuth.objects.filter(user_id=user_id, provider=PROVIDER).order_by("-id").first()
+
+
+def identity_for_task(external_id: str) -> UserSocialAuth | None:
+    """A usable identity to read the task with: of whoever linked it, else of whoever set up
+    the Asana settings of an issue's project."""
+    mappings = ExternalIssue.objects.filter(provider=PROVIDER, external_id=external_id)
+    users = [m.created_by_id for m in mappings if m.created_by_id]
+    projects = mappings.values_list("issue__project", flat=True)
+    users += list(
+        PluginConfig.objects.filter(project__in=projects, plugin=PROVIDER)
+        .exclude(updated_by=None)
+        .values_list("updated_by", flat=True)
+    )
+    for user_id in users:
+        identity = (
+            UserSocialAuth.objects.filter(user_id=user_id, provider=PROVIDER)
+            .order_by("-id")
+            .first()
+        )
+        if identity is not None and not identities.needs_reconnect(identity):
+            return identity
+    return None
+
+
+def read_task(client: AsanaClient, external_id: str) -> dict[str, Any]:
+    # Reference: https://developers.asana.com/reference/gettask
+    answer = client.get(f"/tasks/{gid(external_id)}", params={"opt_fields": TASK_FIELDS})
+    task = answer.get("data") if isinstance(answer, dict) else None
+    if not isinstance(task, dict) or not task.get("gid"):
+        raise ApiError(502, "Asana answered without the task.")
+    return task
+
+
+def person_name(client: AsanaClient, user_gid: str | None) -> str:
+    """The name of whoever made a change in Asana, cached for a day."""
+    if not user_gid:
+        return "Someone"
+    key = f"tasklink:asana:person:{user_gid}"
+    name: str | None = cache.get(key)
+    if name is None:
+        try:
+            # Reference: https://developers.asana.com/reference/getuser
+            answer = client.get(f"/users/{gid(user_gid)}", params={"opt_fields": "name"})
+            name = str((answer.get("data") or {}).get("name") or "Someone")
+        except ApiError:
+            return "Someone"
+        cache.set(key, name, 86400)
+    return name
+
+
+# --- a task's state, applied -------------------------------------------------------------------
+
+
+def task_details(task: dict[str, Any]) -> dict[str, Any]:
+    """The task card's fields from Asana's task JSON."""
+    projects = []
+    for membership in task.get("memberships") or []:
+        project = membership.get("project") or {}
+        section = membership.get("section") or {}
+        if project.get("gid"):
+            projects.append(
+                {
+                    "gid": str(project["gid"]),
+                    "name": project.get("name") or "",
+                    "section": section.get("name") or "",
+                }
+            )
+    assignee = task.get("assignee") or {}
+    return {
+        "assignee": assignee.get("name") or "",
+        "projects": projects,
+        "due_on": task.get("due_on") or "",
+        "workspace": str((task.get("workspace") or {}).get("gid") or ""),
+        "modified_at": task.get("modified_at") or "",
+    }
+
+
+def apply_task(task: dict[str, Any], actor: str) -> list[ExternalIssue]:
+    """Store the task's current state on every mapping of it; a change of completion shows in
+    each issue's activity and may resolve or reopen the issue, as its project allows.
+    Returns the mappings whose completion changed (none when it was Tasklink's own echo)."""
+    external_id = str(task["gid"])
+    completed = bool(task.get("completed"))
+    with transaction.atomic():
+        mappings = list(
+            ExternalIssue.objects.select_for_update()
+            .filter(provider=PROVIDER, external_id=external_id)
+            .select_related("issue__project")
+        )
+        changed = [m for m in mappings if m.completed != completed]
+        echo = bool(changed) and take_echo(external_id, "completed", completed)
+        ExternalIssue.objects.filter(provider=PROVIDER, external_id=external_id).update(
+            title=str(task.get("name") or "")[:1024] or external_id,
+            completed=completed,
+            details=task_details(task),
+        )
+        if echo:
+            return []
+        for mapping in changed:
+            mapping.completed = completed
+            _remote_activity(mapping, actor, "completed" if completed else "reopened")
+        for issue in {m.issue_id: m.issue for m in changed}.values():
+            follow_task_status(issue, completed)
+    return changed
+
+
+def follow_task_status(issue: Issue, completed: bool) -> None:
+    """Resolve or reopen the issue when its project lets Asana do so."""
+    config = PluginConfig.objects.filter(project=issue.project_id, plugin=PROVIDER).first()
+    options: dict[str, Any] = config.options if config else {}
+    if completed and issue.status == Issue.Status.UNRESOLVED:
+        mode = options.get("asana_completes", COMPLETES_OFF)
+        tasks = ExternalIssue.objects.filter(issue=issue, provider=PROVIDER)
+        if mode == COMPLETES_ANY or (
+            mode == COMPLETES_ALL and not tasks.filter(completed=False).exists()
+        ):
+            _set_status(issue, Issue.Status.RESOLVED, Activity.Kind.RESOLVED)
+    elif not completed and issue.status == Issue.Status.RESOLVED and options.get("asana_reopens"):
+        _set_status(issue, Issue.Status.UNRESOLVED, Activity.Kind.REOPENED)
+
+
+def _set_status(issue: Issue, status: str, kind: str) -> None:
+    # Conditional: a person changing the status at the same moment wins, and no activity lies.
+    if Issue.objects.filter(pk=issue.pk, status=issue.status).update(status=status):
+        issue.status = status
+        Activity.objects.create(issue=issue, user=None, kind=kind, data={"via": "Asana"})
+
+
+def _remote_activity(mapping: ExternalIssue, actor: str, action: str, **extra: Any) -> None:
+    kind = {"completed": Activity.Kind.RESOLVED, "reopened": Activity.Kind.REOPENED}.get(
+        action, Activity.Kind.COMMENT
+    )
+    Activity.objects.create(
+        issue=mapping.issue,
+        user=None,
+        kind=kind,
+        data={
+            "provider": PROVIDER,
+            "provider_title": "Asana",
+            "remote_actor": actor,
+            "remote_action": action,
+            "title": mapping.title,
+            "url": mapping.url if mapping.url.startswith(("https://", "http://")) else "",
+            **extra,
+        },
+    )
+
+
+def apply_comment(client: AsanaClient, story_gid: str, task_gid: str, actor_gid: str) -> None:
+    """A comment added in Asana shows in the activity of each issue linked to its task."""
+    # Reference: https://developers.asana.com/reference/getstory
+    answer = client.get(f"/stories/{gid(story_gid)}", params={"opt_fields": STORY_FIELDS})
+    story = answer.get("data") or {}
+    if story.get("resource_subtype") not in (None, "comment_added"):
+        return
+    text = str(story.get("text") or "")
+    if take_echo(task_gid, "comment", text):
+        return
+    actor = (story.get("created_by") or {}).get("name") or person_name(client, actor_gid)
+    for mapping in ExternalIssue.objects.filter(provider=PROVIDER, external_id=task_gid):
+        _remote_activity(mapping, actor, "commented on", text=text[:2000], story=story_gid)
+
+
+# --- deliveries ---------------------------------------------------------------------------------
+
+
+def event_key(event: dict[str, Any]) -> str:
+    return hashlib.sha256(json.dumps(event, sort_keys=True).encode()).hexdigest()
+
+
+def classify(
+    events: Iterable[dict[str, Any]],
+) -> tuple[dict[str, str], dict[str, tuple[str, str]]]:
+    """The tasks to read again ({gid: who changed it}) and comments to show
+    ({story gid: (task gid, who)}), each once however many events name it."""
+    tasks: dict[str, str] = {}
+    comments: dict[str, tuple[str, str]] = {}
+    for event in events:
+        resource = event.get("resource") or {}
+        parent = event.get("parent") or {}
+        who = str((event.get("user") or {}).get("gid") or "")
+        if resource.get("resource_type") == "task" and resource.get("gid"):
+            tasks[str(resource["gid"])] = who
+        elif (
+            resource.get("resource_type") == "story"
+            and resource.get("resource_subtype") == "comment_added"
+            and event.get("action") == "added"
+            and parent.get("resource_type") == "task"
+        ):
+            comments[str(resource["gid"])] = (str(parent["gid"]), who)
+    return tasks, comments
+
+
+def linked(gids: Iterable[str]) -> set[str]:
+    return set(
+        ExternalIssue.objects.filter(provider=PROVIDER, external_id__in=list(gids)).values_list(
+            "external_id", flat=True
+        )
+    )
+
+
+@shared_task(name="asana.process_delivery")  # type: ignore[untyped-decorator]  # Celery has no types
+def process_delivery(delivery_id: int) -> int:
+    """Apply one stored delivery; returns how many events were new. Safe to run twice."""
+    delivery = WebhookDelivery.objects.filter(pk=delivery_id, processed_at=None).first()
+    if delivery is None:
+        return 0
+    try:
+        events = json.loads(delivery.body).get("events") or []
+    except (ValueError, AttributeError):
+        events = []
+    keys = {event_key(e): e for e in events if isinstance(e, dict)}
+    seen = set(ProcessedEvent.objects.filter(key__in=keys).values_list("key", flat=True))
+    fresh = [e for k, e in keys.items() if k not in seen]
+    tasks, comments = classify(fresh)
+    ours = linked([*tasks, *(task for task, _ in comments.values())])
+    for task_gid, who in tasks.items():
+        if task_gid in ours:
+            sync_task(task_gid, who)
+    for story_gid, (task_gid, who) in comments.items():
+        if task_gid in ours and _first_time(f"story:{story_gid}"):
+            identity = identity_for_task(task_gid)
+            if identity is not None:
+                apply_comment(AsanaClient(auth=identity), story_gid, task_gid, who)
+    ProcessedEvent.objects.bulk_create(
+        [ProcessedEvent(key=k) for k in keys if k not in seen], ignore_conflicts=True
+    )
+    WebhookDelivery.objects.filter(pk=delivery_id).update(processed_at=timezone.now())
+    return len(fresh)
+
+
+def _first_time(key: str) -> bool:
+    try:
+        with transaction.atomic():
+            ProcessedEvent.objects.create(key=hashlib.sha256(key.encode()).hexdigest())
+    except IntegrityError:
+        return False
+    return True
+
+
+def sync_task(task_gid: str, who: str = "") -> list[ExternalIssue]:
+    """Read the task from Asana and apply it. `who` is the Asana user an event named."""
+    identity = identity_for_task(task_gid)
+    if identity is None:
+        logger.info("No usable Asana identity reads task %s; it waits for one", task_gid)
+        return []
+    client = AsanaClient(auth=identity)
+    task = read_task(client, task_gid)
+    return apply_task(task, person_name(client, who) if who else "Someone")
+
+
+def queue_delivery(delivery_id: int) -> None:
+    """Hand a stored delivery to the worker. Whatever fails here (the broker, or Asana while
+    the task runs in-process), the delivery stays stored and the reconciliation takes it up."""
+    try:
+        process_delivery.delay(delivery_id)
+    except Exception:
+        logger.exception("Delivery %s left for the reconciliation", delivery_id)
+
+
+# --- reconciliation -----------------------------------------------------------------------------
+
+
+@shared_task(name="asana.reconcile")  # type: ignore[untyped-decorator]  # Celery has no types
+def reconcile() -> dict[str, int]:
+    """Catch what webhooks missed: unprocessed deliveries, every linked task's state, and
+    webhooks Asana deleted. Stops early when Asana asks to slow down; the next run goes on."""
+    from integrations.asana import webhooks  # registration needs the sync; not the reverse
+
+    stale = timezone.now() - STALE_DELIVERY
+    for delivery_id in WebhookDelivery.objects.filter(
+        processed_at=None, received_at__lt=stale
+    ).values_list("pk", flat=True):
+        try:
+            process_delivery(delivery_id)
+        except ApiError as exc:
+            logger.warning("Delivery %s still failing: %s", delivery_id, exc)
+    read = changed = 0
+    task_gids = (
+        ExternalIssue.objects.filter(provider=PROVIDER)
+        .values_list("external_id", flat=True)
+        .distinct()
+    )
+    for task_gid in sorted(set(task_gids)):
+        try:
+            changed += len(sync_task(task_gid))
+            read += 1
+        except ApiRateLimited:
+            logger.warning("Asana asks to slow down: reconciliation stops after %s tasks", read)
+            break
+        except ApiError as exc:
+            logger.warning("Reconciling task %s failed: %s", task_gid, exc)
+    webhooks.ensure_webhooks()
+    forget_old_deliveries()
+    return {"read": read, "changed": changed}
+
+
+def forget_old_deliveries() -> None:
+    """Processed deliveries and their event keys are kept a week (Asana retries for a day)."""
+    before = timezone.now() - KEEP_DELIVERIES
+    WebhookDelivery.objects.filter(processed_at__lt=before).delete()
+    ProcessedEvent.objects.filter(date_added__lt=before).delete()
+
+
+def reconcile_interval() -> int:
+    return int(settings.ASANA_RECONCILE_SECONDS)

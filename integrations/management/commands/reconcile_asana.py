@@ -1,0 +1,36 @@
+"""`manage.py reconcile_asana [--every SECONDS]`: what Celery beat runs, by hand or in a loop.
+
+Without Redis (the demo) there is no beat: `make demo` runs this with --every beside the app.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from integrations.asana.sync import reconcile
+
+
+class Command(BaseCommand):
+    help = "Read every linked Asana task again and repair webhooks (once, or every N seconds)."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--every",
+            type=int,
+            default=0,
+            help=f"repeat every N seconds (beat's interval is {settings.ASANA_RECONCILE_SECONDS})",
+        )
+
+    def handle(self, *args: Any, every: int = 0, **options: Any) -> None:
+        while True:
+            result = reconcile()
+            self.stdout.write(
+                f"Reconciled: {result['read']} tasks read, {result['changed']} changed."
+            )
+            if every <= 0:
+                return
+            time.sleep(every)
