@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -12,6 +11,7 @@ from integrations import registry
 from tracker.access import get_issue_for_user
 from tracker.forms import IssueFilterForm, IssueStatusForm
 from tracker.models import Activity, Issue, Project
+from tracker.paginator import EstimatedCountPaginator
 from tracker.signals import issue_status_changed
 
 ISSUES_PER_PAGE = 25
@@ -35,7 +35,7 @@ def issue_list(request: HtmxHttpRequest) -> HttpResponse:
     elif filters["linked"] == "unlinked":
         issues = issues.filter(has_task=False)
 
-    page = Paginator(issues, ISSUES_PER_PAGE).get_page(request.GET.get("page"))
+    page = EstimatedCountPaginator(issues, ISSUES_PER_PAGE).get_page(request.GET.get("page"))
     querystring = request.GET.copy()
     querystring.pop("page", None)
     context = {
