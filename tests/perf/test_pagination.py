@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from tests.perf.builders import make_issues
+from tests.perf.builders import make_issue, make_issues, make_people
+from tests.support import HTMX
 from tracker import paginator, views
 
 pytestmark = pytest.mark.django_db
@@ -57,3 +58,19 @@ def test_an_estimate_too_low_still_links_to_older_issues(
     third = owner_client.get(reverse("issue_list") + "?status=all&page=3").content.decode()
     assert third.count('class="issue-row') == 1
     assert "Older →" not in third
+
+
+def test_the_issue_page_shows_the_latest_activity_and_a_link_to_the_rest(
+    owner_client, organization, project
+):
+    issue = make_issue(project, activities=12, people=make_people(organization, 2))
+    page = owner_client.get(issue.get_absolute_url()).content.decode()
+    assert page.count('<time class="muted"') == 10
+    assert f'href="{issue.get_absolute_url()}?activity=all#activity"' in page
+    fragment = owner_client.get(
+        issue.get_absolute_url() + "?fragment=activity&activity=all", headers=HTMX
+    ).content.decode()
+    assert fragment.count('<time class="muted"') == 12
+    # A later reload of the fragment (after a plugin action) keeps showing everything.
+    assert "?fragment=activity&amp;activity=all" in fragment
+    assert "Show all activity" not in fragment
