@@ -75,6 +75,9 @@ def present() -> bool:
 def without_constraints(cursor, table: str) -> Iterator[None]:
     """Drop the table's indexes and constraints (but its primary key) while it fills; rebuild
     them after from their own definitions."""
+    # Django's foreign keys are deferred: their checks of the rows inserted so far must run
+    # before a constraint of the transaction may be dropped.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
     cursor.execute(
         "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE conrelid = %s::regclass AND contype <> 'p'",
