@@ -11,7 +11,7 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
-from typing import Any, TextIO
+from typing import TextIO
 
 from .server import SandboxServer
 from .state import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, DEFAULT_TOKEN_TTL, Config
@@ -103,10 +103,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _interrupt(signum: int, frame: Any) -> None:
-    raise KeyboardInterrupt
-
-
 def serve(options: argparse.Namespace, stdout: TextIO = sys.stdout) -> None:
     """Serve until Ctrl-C or SIGTERM; raises OSError when the port cannot be bound."""
     sandbox = SandboxServer(
@@ -123,22 +119,23 @@ def serve(options: argparse.Namespace, stdout: TextIO = sys.stdout) -> None:
         allow_local_webhooks=options.allow_local_webhooks,
         **{name: getattr(options, name) for name in WEBHOOK_SECONDS},
     )
+    # The server runs on its own threads and the main thread only waits: a signal sets an
+    # event instead of raising KeyboardInterrupt into whatever lock the server holds.
+    leave = threading.Event()
     in_main_thread = threading.current_thread() is threading.main_thread()
     if in_main_thread:
         # `make demo` and process managers stop it with SIGTERM: leave as on Ctrl-C.
-        signal.signal(signal.SIGTERM, _interrupt)
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: leave.set())
     try:
-        # Inside the try: a Ctrl-C right after the line is printed still stops cleanly.
+        sandbox.start()
         stdout.write(f"Asana sandbox listening on {sandbox.url}\n")
         stdout.flush()
-        sandbox.serve_forever()
-    except KeyboardInterrupt:
+        while not leave.wait(timeout=1):
+            pass
+    except KeyboardInterrupt:  # not in the main thread: Ctrl-C reaches us as before
         pass
     finally:
-        if in_main_thread:
-            # A second Ctrl-C while stopping would only print a traceback.
-            signal.signal(signal.SIGINT, signal.SIG_IGN)
-            signal.signal(signal.SIGTERM, signal.SIG_IGN)
         sandbox.stop()
 
 

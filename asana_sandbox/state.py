@@ -310,7 +310,9 @@ class Worker:
         with self.state.lock:
             self.stopping = True
             self.state.changed.notify_all()
-        self._thread.join(timeout=self.join_timeout)
+        # A Ctrl-C can land between deciding to start and starting: nothing to wait for then.
+        if self._thread.ident is not None:
+            self._thread.join(timeout=self.join_timeout)
 
     def _run(self) -> None:
         raise NotImplementedError

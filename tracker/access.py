@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 
-from tracker.models import Issue, Membership, Project
+from tracker.models import Issue, Membership, Project, ProjectKey
 
 
 def get_issue_for_user(request: HttpRequest, issue_id: int) -> Issue:
@@ -35,3 +35,9 @@ def is_owner(user, project: Project) -> bool:
     return Membership.objects.filter(
         user=user, organization_id=project.organization_id, role=Membership.Role.OWNER
     ).exists()
+
+
+def get_key_for_owner(request: HttpRequest, project_id: int, key_id: int) -> ProjectKey:
+    """A client key of a project the person owns. Members get 403, outsiders 404."""
+    project = get_project_for_owner(request, project_id)
+    return get_object_or_404(project.keys.select_related("project"), pk=key_id)

@@ -2,15 +2,18 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.db.models import OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from config.http import HtmxHttpRequest
 from integrations import registry
+from tracker import event_display, onboarding
 from tracker.access import get_issue_for_user
 from tracker.forms import IssueFilterForm, IssueStatusForm
-from tracker.models import Activity, Issue, Project
+from tracker.models import Activity, Event, Issue, Project
 from tracker.paginator import EstimatedCountPaginator
 from tracker.signals import issue_status_changed
 
@@ -51,9 +54,10 @@ def issue_list(request: HtmxHttpRequest) -> HttpResponse:
         "querystring": querystring.urlencode(),
     }
     # htmx's history restore asks for the whole page, never the fragment.
-    fragment = request.htmx and not request.htmx.history_restore_request
-    template = "tracker/issue_list.html#results" if fragment else "tracker/issue_list.html"
-    return render(request, template, context)
+    if request.htmx and not request.htmx.history_restore_request:
+        return render(request, "tracker/issue_list.html#results", context)
+    context["checklist"] = onboarding.checklist_for(request)
+    return render(request, "tracker/issue_list.html", context)
 
 
 @login_required
@@ -63,9 +67,11 @@ def issue_detail(request: HtmxHttpRequest, issue_id: int) -> HttpResponse:
         # Reloaded after a plugin action changed the issue's activity, or "Show all activity".
         context = {"issue": issue, **activity_context(request, issue)}
         return render(request, "tracker/activity.html", context)
+    event = event_with_neighbours(issue, request.GET.get("event", ""))
     context = {
         "issue": issue,
-        "event": issue.events.first(),
+        "event": event,
+        "view": event_display.build(event) if event else None,
         "plugins": [plugin.slug for plugin in registry.plugins()],
         **activity_context(request, issue),
     }
@@ -83,6 +89,40 @@ def activity_context(request: HtmxHttpRequest, issue: Issue) -> dict:
         "more_activity": not shown_all and len(activities) > limit,
         "all_activity": shown_all,
     }
+
+
+def event_with_neighbours(issue: Issue, wanted: str) -> Event | None:
+    """The issue's event `wanted` (its newest when empty) in one query, annotated with the
+    event_ids of the next newer and older events and of the oldest one.
+
+    Raises Http404 for an event_id that is not one of this issue's events.
+    """
+    events = Event.objects.filter(issue=issue)
+    at = {"timestamp": OuterRef("timestamp")}
+
+    def first_id(queryset, *order) -> Subquery:
+        return Subquery(queryset.order_by(*order).values("event_id")[:1])
+
+    # Events at the same moment come in id order. Ties and the strict range are asked
+    # separately: each is an index range scan, where one OR condition scans the whole issue.
+    annotated = events.annotate(
+        newer_id=Coalesce(
+            first_id(events.filter(**at, pk__gt=OuterRef("pk")), "pk"),
+            first_id(events.filter(timestamp__gt=OuterRef("timestamp")), "timestamp", "pk"),
+        ),
+        older_id=Coalesce(
+            first_id(events.filter(**at, pk__lt=OuterRef("pk")), "-pk"),
+            first_id(events.filter(timestamp__lt=OuterRef("timestamp")), "-timestamp", "-pk"),
+        ),
+        oldest_id=first_id(events, "timestamp", "pk"),
+    )
+    # SDKs write event ids as UUIDs too; Tasklink stores them as 32 hex digits.
+    wanted = wanted.strip().replace("-", "").lower()
+    if not wanted:
+        return annotated.order_by("-timestamp", "-pk").first()
+    if len(wanted) > 32 or "\x00" in wanted:
+        raise Http404("No such event for this issue.")
+    return get_object_or_404(annotated, event_id=wanted)
 
 
 STATUS_ACTIVITY = {

@@ -61,6 +61,21 @@ def test_issue_page_queries_do_not_grow_with_events_tasks_or_activity(
     assert queries(owner_client, everything) == baseline
 
 
+def test_paging_through_200_events_costs_as_many_queries_as_the_newest(
+    owner_client, organization, project, django_assert_max_num_queries
+):
+    people = make_people(organization, 3)
+    issue = make_issue(project, events=200, activities=5, people=people)
+    url = reverse("issue_detail", args=[issue.pk])
+    newest = queries(owner_client, url)
+    ids = list(issue.events.values_list("event_id", flat=True))
+    for event_id in (ids[1], ids[100], ids[-1]):
+        with django_assert_max_num_queries(ISSUE_PAGE_MAX):
+            response = owner_client.get(url, {"event": event_id})
+        assert event_id.encode() in response.content
+        assert queries(owner_client, f"{url}?event={event_id}") == newest
+
+
 def test_activity_fragment_queries_do_not_grow_with_activity(
     owner_client, organization, project, django_assert_max_num_queries
 ):

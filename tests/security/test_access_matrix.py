@@ -101,6 +101,57 @@ EXPECTED = {
         "outsider": 404,
         "anonymous": "login",
     },
+    "projects/": {"owner": 200, "member": 200, "outsider": 200, "anonymous": "login"},
+    "projects/new/": {"owner": 200, "member": 200, "outsider": 200, "anonymous": "login"},
+    "projects/<int:project_id>/": {
+        "owner": 200,
+        "member": 200,
+        "outsider": 404,
+        "anonymous": "login",
+    },
+    "projects/<int:project_id>/rename/": {
+        "owner": 200,
+        "member": 403,
+        "outsider": 404,
+        "anonymous": "login",
+    },
+    "projects/<int:project_id>/delete/": {
+        "owner": 200,
+        "member": 403,
+        "outsider": 404,
+        "anonymous": "login",
+    },
+    "projects/<int:project_id>/keys/": {
+        "owner": 200,
+        "member": 200,
+        "outsider": 404,
+        "anonymous": "login",
+    },
+    "projects/<int:project_id>/keys/<int:key_id>/": {
+        "owner": 200,
+        "member": 403,
+        "outsider": 404,
+        "anonymous": "login",
+    },
+    "projects/<int:project_id>/keys/<int:key_id>/disable/": {
+        "owner": 405,
+        "member": 405,
+        "outsider": 405,
+        "anonymous": "login",
+    },
+    "projects/<int:project_id>/keys/<int:key_id>/enable/": {
+        "owner": 405,
+        "member": 405,
+        "outsider": 405,
+        "anonymous": "login",
+    },
+    "projects/<int:project_id>/keys/<int:key_id>/rotate/": {
+        "owner": 405,
+        "member": 405,
+        "outsider": 405,
+        "anonymous": "login",
+    },
+    "onboarding/dismiss/": {"owner": 405, "member": 405, "outsider": 405, "anonymous": "login"},
     "projects/<int:project_id>/plugins/asana/": {
         "owner": 200,
         "member": 403,
@@ -137,6 +188,13 @@ POST_ROUTES = [
     "issues/<int:issue_id>/plugins/asana/link/",
     "issues/<int:issue_id>/plugins/asana/unlink/",
     "projects/<int:project_id>/plugins/asana/",
+    "projects/<int:project_id>/rename/",
+    "projects/<int:project_id>/delete/",
+    "projects/<int:project_id>/keys/",
+    "projects/<int:project_id>/keys/<int:key_id>/",
+    "projects/<int:project_id>/keys/<int:key_id>/disable/",
+    "projects/<int:project_id>/keys/<int:key_id>/enable/",
+    "projects/<int:project_id>/keys/<int:key_id>/rotate/",
 ]
 
 
@@ -176,6 +234,7 @@ PLACEHOLDERS = {
 def concrete(route: str, issue, project) -> str:
     path = route.replace("<int:issue_id>", str(issue.pk))
     path = path.replace("<int:project_id>", str(project.pk))
+    path = path.replace("<int:key_id>", str(project.keys.first().pk))
     for placeholder, value in PLACEHOLDERS.items():
         path = path.replace(placeholder, value)
     # The admin's two regular expressions: an app's index, and its catch-all.
@@ -228,7 +287,9 @@ def test_outsiders_and_anonymous_cannot_post(
     else:
         assert response.status_code == 404
     issue.refresh_from_db()
+    project.refresh_from_db()
     assert issue.status == "unresolved"
+    assert (project.name, project.keys.get().is_active) == ("Backend", True)
     assert PluginConfig.objects.get(project=project).options == {"workspace": "1200000000000001"}
 
 

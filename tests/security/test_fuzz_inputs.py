@@ -67,6 +67,13 @@ fields = st.dictionaries(
             "username",
             "password",
             "next",
+            "event",
+            "organization",
+            "name",
+            "platform",
+            "confirm",
+            "label",
+            "rate_limit_per_minute",
         ]
     ),
     anything,
@@ -87,7 +94,12 @@ def world(owner, issue, project, sandbox):
     connect_identity(owner, sandbox)
     client = Client()
     client.force_login(owner)
-    return {"client": client, "issue": issue.pk, "project": project.pk}
+    return {
+        "client": client,
+        "issue": issue.pk,
+        "project": project.pk,
+        "key": project.keys.first().pk,
+    }
 
 
 def assert_no_server_error(response):
@@ -103,6 +115,12 @@ POSTS = [
     "/issues/{issue}/plugins/asana/link/",
     "/issues/{issue}/plugins/asana/unlink/",
     "/projects/{project}/plugins/asana/",
+    "/projects/new/",
+    "/projects/{project}/rename/",
+    "/projects/{project}/delete/",
+    "/projects/{project}/keys/",
+    "/projects/{project}/keys/{key}/",
+    "/onboarding/dismiss/",
 ]
 GETS = [
     "/",
@@ -110,6 +128,9 @@ GETS = [
     "/issues/{issue}/plugins/asana/",
     "/issues/{issue}/plugins/asana/autocomplete/",
     "/projects/{project}/plugins/asana/autocomplete/",
+    "/projects/",
+    "/projects/new/",
+    "/projects/{project}/",
 ]
 
 
@@ -178,5 +199,11 @@ def test_starting_the_oauth_dance_never_fails(world, data):
 @FUZZ
 @given(value=st.one_of(st.integers(), st.text(max_size=30)))
 def test_object_ids_in_paths_never_fail(world, value):
-    for path in ("/issues/{}/", "/issues/{}/plugins/asana/", "/projects/{}/plugins/asana/"):
+    for path in (
+        "/issues/{}/",
+        "/issues/{}/plugins/asana/",
+        "/projects/{}/plugins/asana/",
+        "/projects/{}/",
+        "/projects/{}/keys/",
+    ):
         assert_no_server_error(world["client"].get(path.format(value)))
