@@ -14,11 +14,13 @@ view, queries, template), with the slowest SQL statement of the page beside it.
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from common import mark, median_ms, record, setup, table
+from common import mark, percentile, record, setup, table
 
 DATABASE = "tasklink_big"
 
@@ -36,8 +38,9 @@ ISSUES = 1_000_000
 EVENTS = 10_000_000
 PROJECTS = 10
 LINKED_SHARE = 20  # one issue in 20 has an Asana task
-REPEAT = 15
-TARGET_MS = 100.0
+REPEAT = int(os.environ.get("BENCH_REPEAT", "15"))
+TARGET_MEDIAN_MS = 50.0
+TARGET_P99_MS = 100.0
 SLUG = "big"
 USERNAME = "big-owner"
 
@@ -230,15 +233,27 @@ def measure(client: Client, label: str, url: str, explain: bool) -> tuple:
                 cursor.execute("EXPLAIN ANALYZE " + query["sql"])
                 print(query["sql"][:400])
                 print("\n".join("    " + row[0] for row in cursor.fetchall()))
-    server_ms, p95 = median_ms(lambda: client.get(url), REPEAT)
+    samples = timings(lambda: client.get(url), REPEAT)
+    server_ms, p99 = statistics.median(samples), percentile(samples, 99)
     return (
         label,
         len(queries),
         float(slowest["time"]) * 1000,
         server_ms,
-        p95,
-        mark(server_ms < TARGET_MS),
+        p99,
+        mark(server_ms < TARGET_MEDIAN_MS and p99 < TARGET_P99_MS),
     )
+
+
+def timings(call, repeat: int, warmup: int = 2) -> list[float]:
+    for _ in range(warmup):
+        call()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        call()
+        samples.append((time.perf_counter() - started) * 1000)
+    return samples
 
 
 def main() -> None:
@@ -268,16 +283,18 @@ def main() -> None:
         (f"issue page, busiest issue ({busiest.event_count:,} events)", busiest.get_absolute_url()),
     ]
     rows = [measure(client, label, url, options.explain) for label, url in pages]
-    for label, _, _, server_ms, _, met in rows:
+    for label, _, _, server_ms, p99, met in rows:
         record(
-            f"100k issues / 1M events: {label} < {TARGET_MS:.0f} ms",
-            f"{server_ms:.1f} ms",
+            f"1M issues / 10M events: {label}: median < {TARGET_MEDIAN_MS:.0f} ms, "
+            f"p99 < {TARGET_P99_MS:.0f} ms",
+            f"{server_ms:.1f} / {p99:.1f} ms",
             met == "yes",
         )
     table(
-        f"{ISSUES:,} issues, {EVENTS:,} events (PostgreSQL; median of {REPEAT}, in-process; "
-        f"target < {TARGET_MS:.0f} ms)",
-        ("page", "queries", "slowest SQL ms", "server ms", "p95 ms", "met"),
+        f"{ISSUES:,} issues, {EVENTS:,} events (PostgreSQL; {REPEAT} requests each, "
+        f"in-process; target median < {TARGET_MEDIAN_MS:.0f} ms, p99 < {TARGET_P99_MS:.0f} ms; "
+        f"load average {os.getloadavg()[0]:.1f})",
+        ("page", "queries", "slowest SQL ms", "median ms", "p99 ms", "met"),
         rows,
     )
 
