@@ -20,7 +20,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from common import mark, percentile, record, setup, table
+from common import mark, percentile, record, setup, table, timings
 
 DATABASE = "tasklink_big"
 
@@ -243,17 +243,6 @@ def measure(client: Client, label: str, url: str, explain: bool) -> tuple:
         p99,
         mark(server_ms < TARGET_MEDIAN_MS and p99 < TARGET_P99_MS),
     )
-
-
-def timings(call, repeat: int, warmup: int = 2) -> list[float]:
-    for _ in range(warmup):
-        call()
-    samples = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
 
 
 def main() -> None:
