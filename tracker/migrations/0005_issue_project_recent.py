@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('tracker', '0004_grouphash_issuetag_issueuser_alter_activity_kind_and_more'),
+        ("tracker", "0004_grouphash_issuetag_issueuser_alter_activity_kind_and_more"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='issue',
-            index=models.Index(fields=['project', '-last_seen'], name='issue_project_recent'),
+            model_name="issue",
+            index=models.Index(fields=["project", "-last_seen"], name="issue_project_recent"),
         ),
     ]
