@@ -270,6 +270,13 @@ def read_data(req: Request) -> dict[str, Any]:
     return body["data"]
 
 
+# The tags Asana's rich-text guide allows in a task's notes and a story's text.
+RICH_TEXT_TAGS = frozenset(
+    ("body", "strong", "em", "u", "s", "code", "pre", "ol", "ul", "li", "a", "blockquote")
+    + ("h1", "h2", "hr", "img", "table", "tr", "td")
+)
+
+
 def _text_of(html_text: str, name: str) -> str:
     """The plain text of Asana rich text, which must be XML inside a <body> element."""
     try:
@@ -278,6 +285,9 @@ def _text_of(html_text: str, name: str) -> str:
         raise Refusal(400, f"{name}: XML is invalid: {error}") from error
     if root.tag != "body":
         raise Refusal(400, f"{name}: Rich text must be wrapped in a <body> element")
+    for element in root.iter():
+        if element.tag not in RICH_TEXT_TAGS:
+            raise Refusal(400, f"{name}: Rich text tag <{element.tag}> is not supported")
     return "".join(root.itertext())
 
 

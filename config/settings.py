@@ -274,6 +274,7 @@ SOCIAL_AUTH_PIPELINE = (
     "social_core.pipeline.social_auth.auth_allowed",
     "integrations.pipeline.require_logged_in_user",
     "integrations.pipeline.refuse_identity_of_another_user",
+    "integrations.identities.remember_connected_account",
     "social_core.pipeline.social_auth.social_user",
     "social_core.pipeline.social_auth.associate_user",
     "integrations.pipeline.remember_previous_grant",
@@ -281,6 +282,7 @@ SOCIAL_AUTH_PIPELINE = (
     "integrations.pipeline.revoke_previous_grant",
     "integrations.pipeline.clear_reconnect_flag",
     "integrations.pipeline.forget_other_identities",
+    "integrations.identities.confirm_connection",
 )
 
 LOGGING = {

@@ -123,6 +123,10 @@ class IssueTrackerPlugin:
     ) -> None:
         """Turn names typed without JavaScript into ids in `data`, or raise InvalidInput."""
 
+    def option_label(self, field: str, result: dict[str, str]) -> str:
+        """What a picked autocomplete option puts in the search box (its text by default)."""
+        return result["text"]
+
     def worth_searching(self, field: str, query: str) -> bool:
         """Whether an autocomplete query needs the tracker (a pasted id does not)."""
         return True

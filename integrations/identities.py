@@ -10,6 +10,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib import messages
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 from django.http import HttpRequest
@@ -101,3 +102,52 @@ def revoke_before_delete(sender: Any, instance: UserSocialAuth, **kwargs: Any) -
     except Exception:  # a provider this Tasklink no longer runs: nothing to revoke with
         backend = None
     revoke_grant(backend, instance.extra_data.get("refresh_token"), instance.uid, instance.user_id)
+
+
+# --- social-auth pipeline steps: tell the person what connecting did -------------------------
+
+
+def account_label(extra_data: dict[str, Any], uid: str) -> str:
+    name, email = extra_data.get("name") or "", extra_data.get("email") or ""
+    if name and email:
+        return f"{name} ({email})"
+    return name or email or uid
+
+
+def remember_connected_account(
+    backend: Any, user: Any = None, *args: Any, **kwargs: Any
+) -> dict[str, Any] | None:
+    """Before the new account is attached: which account of this tracker the person had."""
+    previous = get_identity(user, backend.name) if user is not None else None
+    if previous is None:
+        return None
+    return {"previous_account": (previous.uid, account_label(previous.extra_data, previous.uid))}
+
+
+def confirm_connection(
+    backend: Any,
+    strategy: Any,
+    social: Any = None,
+    previous_account: tuple[str, str] | None = None,
+    *args: Any,
+    **kwargs: Any,
+) -> None:
+    """The last step: a confirmation on the page the person started from, saying so when a
+    Reconnect switched to another account than before."""
+    if social is None:
+        return
+    from integrations import registry  # registry -> base -> this module: imported late
+
+    plugin = registry.for_auth_provider(backend.name)
+    tracker = plugin.title if plugin else backend.name
+    now = account_label(social.extra_data, social.uid)
+    if previous_account is None:
+        text = f"Connected {tracker} as {now}."
+    elif previous_account[0] == str(social.uid):
+        text = f"Reconnected {tracker} as {now}."
+    else:
+        text = (
+            f"Connected {tracker} as {now}, in place of {previous_account[1]}: Tasklink now "
+            f"acts in {tracker} as {now}."
+        )
+    messages.success(strategy.request, text)

@@ -6,8 +6,9 @@ import logging
 from collections.abc import Callable
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from social_core.exceptions import (
     AuthAssociationError,
     AuthCanceled,
@@ -63,6 +64,21 @@ def describe_oauth_failure(exception: SocialAuthBaseException) -> tuple[str, int
     return f"Connecting {tracker} failed. Please try again.", 400
 
 
+def started_from(request: HttpRequest) -> str:
+    """The page the person pressed Connect on (social-auth keeps `next` in the session), so
+    a declined consent or a refused account lands there; the identities page otherwise."""
+    next_url = request.session.get("next", "") if hasattr(request, "session") else ""
+    if (
+        isinstance(next_url, str)
+        and next_url.startswith("/")
+        and url_has_allowed_host_and_scheme(
+            next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
+    ):
+        return next_url
+    return reverse("identities")
+
+
 class SocialAuthErrorMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -88,4 +104,4 @@ class SocialAuthErrorMiddleware:
 
             return render_identities(request, error=message, status=403)
         messages.error(request, message)
-        return redirect("identities")
+        return HttpResponseRedirect(started_from(request))

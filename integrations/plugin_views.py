@@ -122,12 +122,39 @@ def open_action(
         return panel, form_class(), respond(request, "panel", panel.as_dict(request), status=409)
     partial = f"{action}-form"
     if request.method == "GET":
-        form = form_class(pop_draft(request, panel, action), initial=initial(panel))
-        return panel, form, respond(request, partial, panel.as_dict(request, form=form))
+        draft = pop_draft(request, panel, action)
+        form = form_class(draft, initial=initial(panel))
+        context = panel.as_dict(request, form=form, restored=draft is not None)
+        return panel, form, respond(request, partial, context)
     form = form_class(request.POST)
     if form.is_valid():
         return panel, form, None
-    return panel, form, respond(request, partial, panel.as_dict(request, form=form), status=400)
+    context = panel.as_dict(request, form=form, matches=search_matches(panel, form))
+    return panel, form, respond(request, partial, context, status=400)
+
+
+def search_matches(panel: PanelContext, form: forms.Form) -> list[dict[str, str]]:
+    """A task named without JavaScript (no list to pick from as they type): the tasks that
+    match, listed beside the form to pick one."""
+    query = getattr(form, "search_query", "")
+    if not query:
+        return []
+    try:
+        results = panel.plugin.autocomplete(
+            identity=panel.acting_identity, options=panel.options, field="issue_id", query=query
+        )
+    except ApiError as error:
+        form.add_error(None, panel.plugin.message_from_error(error))
+        return []
+    if not results:
+        form.add_error(None, f"No {panel.plugin.title} task matches “{query}”.")
+    return labelled(panel.plugin, "issue_id", results)
+
+
+def labelled(
+    plugin: IssueTrackerPlugin, field: str, results: list[dict[str, str]]
+) -> list[dict[str, str]]:
+    return [{**result, "label": plugin.option_label(field, result)} for result in results]
 
 
 # --- drafts: what a person typed survives a trip through the tracker's consent page --------
@@ -141,6 +168,11 @@ def save_draft(request: HtmxHttpRequest, panel: PanelContext, action: str) -> No
     request.session[_draft_key(panel, action)] = {
         key: value for key, value in request.POST.items() if key != "csrfmiddlewaretoken"
     }
+
+
+def kept_draft(request: HtmxHttpRequest, panel: PanelContext) -> str:
+    """The action whose form was kept through a reconnect ("" if none): the panel reopens it."""
+    return next((a for a in ("create", "link") if _draft_key(panel, a) in request.session), "")
 
 
 def pop_draft(request: HtmxHttpRequest, panel: PanelContext, action: str) -> dict[str, Any] | None:
@@ -186,7 +218,26 @@ def failure_response(
 def panel_view(request: HtmxHttpRequest, issue_id: int, plugin: Plugin) -> HttpResponse:
     panel = PanelContext.load(request, plugin, issue_id)
     context = panel.as_dict(request, tasks=list(plugin.linked_tasks(panel.issue)))
+    draft = kept_draft(request, panel) if panel.state == PanelState.READY else ""
+    if draft:
+        context["reopen"] = context["urls"][draft]
+    if request.GET.get("after") == "status":
+        context["notice"] = resolution_notice(panel, context["tasks"])
     return respond(request, "panel", context)
+
+
+def resolution_notice(panel: PanelContext, tasks: list[Any]) -> str:
+    """Said once the issue's status changed: whether the linked tasks followed it (resolution
+    sync on). Read from the stored tasks, so a sync still queued says nothing yet."""
+    if not panel.options.get("sync_resolution") or not tasks:
+        return ""
+    if panel.issue.status not in ("resolved", "unresolved"):
+        return ""
+    completed = panel.issue.status == "resolved"
+    if any(task.completed != completed for task in tasks):
+        return ""
+    what = "marked completed" if completed else "reopened"
+    return f"{panel.plugin.title} was updated: the linked tasks were {what}."
 
 
 @login_required
@@ -298,7 +349,9 @@ def done(
         reswap(response, "innerHTML")
         return trigger_client_event(response, "activity-changed")
     getattr(messages, level)(request, message)
-    return redirect(panel.issue)
+    # Land on the panel, where the task (or its absence) shows: the issue page lists the
+    # linked tasks there even without JavaScript.
+    return redirect(f"{panel.issue.get_absolute_url()}#panel-{panel.plugin.slug}")
 
 
 @login_required
@@ -349,7 +402,7 @@ def autocomplete_response(
         return render(
             request,
             f"{TEMPLATE}#options",
-            {"results": results, "field": field_name, "query": query},
+            {"results": labelled(plugin, field_name, results), "field": field_name, "query": query},
         )
     return JsonResponse({field_name: results})
 

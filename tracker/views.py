@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
+from django_htmx.http import trigger_client_event
 
 from config.http import HtmxHttpRequest
 from integrations import registry
@@ -152,6 +153,8 @@ def issue_set_status(request: HtmxHttpRequest, issue_id: int) -> HttpResponse:
                 messages.warning(request, problem)
     if request.htmx:
         context = {"issue": issue, **activity_context(request, issue)}
-        return render(request, "tracker/issue_detail.html#status-and-activity", context)
+        response = render(request, "tracker/issue_detail.html#status-and-activity", context)
+        # Panels on the page (integrations) read the issue again: their tasks may have changed.
+        return trigger_client_event(response, "issue-status-changed")
     messages.success(request, f"Issue marked {issue.get_status_display().lower()}.")
     return redirect(issue)

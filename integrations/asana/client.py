@@ -72,11 +72,12 @@ class AsanaClient(AuthApiClient):
 
     # Reference: https://developers.asana.com/reference/createtask
     def create_issue(self, workspace: str | int, data: dict[str, Any]) -> dict[str, Any]:
-        task: dict[str, Any] = {
-            "name": data["title"],
-            "notes": data.get("description") or "",
-            "workspace": gid(workspace),
-        }
+        task: dict[str, Any] = {"name": data["title"], "workspace": gid(workspace)}
+        # Rich text when the caller made it (Asana takes one of notes and html_notes).
+        if data.get("html_notes"):
+            task["html_notes"] = data["html_notes"]
+        else:
+            task["notes"] = data.get("description") or ""
         if data.get("project"):
             task["projects"] = [gid(data["project"])]
         if data.get("assignee"):

@@ -38,6 +38,18 @@ class TypeaheadMixin:
     def resolved_label(self, field: str) -> str:
         return clean_text(self.data.get(f"{field}_label", ""))[:200].strip()
 
+    def picked_is_current(self, field: str) -> bool:
+        """Whether the id in `field` still belongs to its label. The typeahead sends the label
+        an id was picked with (`<field>_picked`); a label edited since (without JavaScript, which
+        would have cleared the id) means the person chose something else, or nothing."""
+        if f"{field}_picked" not in self.data:
+            return True  # an older form, or an API client: the id is what was meant
+        picked = clean_text(self.data.get(f"{field}_picked", ""))[:200].strip()
+        return picked == self.resolved_label(field)
+
+    def current_gid(self, field: str, gid: str) -> str:
+        return gid if self.picked_is_current(field) else ""
+
 
 class CreateTaskForm(TypeaheadMixin, forms.Form):
     title = forms.CharField(label="Name", max_length=1024)
@@ -69,10 +81,10 @@ class CreateTaskForm(TypeaheadMixin, forms.Form):
         return clean_text(self.cleaned_data["description"])
 
     def clean_project(self) -> str:
-        return clean_gid(self.cleaned_data["project"], "project")
+        return self.current_gid("project", clean_gid(self.cleaned_data["project"], "project"))
 
     def clean_assignee(self) -> str:
-        return clean_gid(self.cleaned_data["assignee"], "assignee")
+        return self.current_gid("assignee", clean_gid(self.cleaned_data["assignee"], "assignee"))
 
     def clean_idempotency_key(self) -> str:
         key: str = self.cleaned_data["idempotency_key"].strip()
@@ -82,11 +94,15 @@ class CreateTaskForm(TypeaheadMixin, forms.Form):
 
 
 class LinkTaskForm(TypeaheadMixin, forms.Form):
+    # The picked task's id (hidden once picked); what the person typed or pasted is in
+    # issue_id_label. Posting a gid or task URL as issue_id alone works too (Sentry's API).
     issue_id = forms.CharField(
         label="Task",
+        required=False,
         max_length=500,
         help_text="Search by name, or paste an Asana task URL or its id.",
     )
+    issue_id_label = forms.CharField(required=False, max_length=500)
     comment = forms.CharField(
         label="Comment",
         required=False,
@@ -95,10 +111,21 @@ class LinkTaskForm(TypeaheadMixin, forms.Form):
         help_text="Posted on the task in Asana. Leave it empty to post no comment.",
     )
 
+    # A name typed without JavaScript: the view lists the tasks it matches to pick from.
+    search_query = ""
+
     def clean_issue_id(self) -> str:
-        value = clean_text(self.cleaned_data["issue_id"])
+        # A task picked from the matches listed without JavaScript wins over the typed name.
+        picked = clean_text(self.data.get("issue_id_match", "")).strip() or self.current_gid(
+            "issue_id", clean_text(self.cleaned_data["issue_id"]).strip()
+        )
+        label = clean_text(self.data.get("issue_id_label", ""))[:500].strip()
+        value = picked or label
+        if not value:
+            raise forms.ValidationError("Search for a task, or paste an Asana task URL.")
         gid = parse_task_reference(value)
         if gid is None:
+            self.search_query = value[:200]
             raise forms.ValidationError(
                 "Pick a task from the list, or paste an Asana task URL "
                 "(https://app.asana.com/0/…/…) or a task id."
@@ -135,15 +162,28 @@ class SettingsForm(TypeaheadMixin, forms.Form):
     )
 
     def __init__(
-        self, *args: Any, workspaces: list[dict[str, str]], current: str = "", **kwargs: Any
+        self,
+        *args: Any,
+        workspaces: list[dict[str, str]] | None,
+        current: str = "",
+        current_name: str = "",
+        **kwargs: Any,
     ):
+        """`workspaces` is None when Asana could not list them: the saved one stays, named as
+        it was saved, and nothing claims the person lost access to it."""
         super().__init__(*args, **kwargs)
-        choices = [(w["gid"], w["name"]) for w in workspaces]
-        self.workspace_hidden = bool(current) and current not in {w["gid"] for w in workspaces}
+        known = workspaces is not None
+        choices = [(w["gid"], w["name"]) for w in workspaces or []]
+        self.workspace_hidden = bool(current) and current not in {gid for gid, _ in choices}
         if self.workspace_hidden:
-            choices.append((current, f"Workspace {current}"))
-            self.fields["workspace"].help_text = WORKSPACE_NOT_VISIBLE_HELP
+            choices.append((current, current_name or f"Workspace {current}"))
+            if known:
+                self.fields["workspace"].help_text = WORKSPACE_NOT_VISIBLE_HELP
+        if not current and len(choices) == 1:
+            # One workspace: nothing to choose, it is preselected.
+            self.initial["workspace"] = choices[0][0]
         self.allowed_workspaces = {gid for gid, _ in choices}
+        self.workspace_names = dict(choices)
         self.fields["workspace"].widget.choices = [("", "Choose a workspace…"), *choices]
 
     def clean_workspace(self) -> str:
@@ -153,7 +193,7 @@ class SettingsForm(TypeaheadMixin, forms.Form):
         return gid
 
     def clean_project(self) -> str:
-        return clean_gid(self.cleaned_data["project"], "project")
+        return self.current_gid("project", clean_gid(self.cleaned_data["project"], "project"))
 
     def clean_assignee(self) -> str:
-        return clean_gid(self.cleaned_data["assignee"], "assignee")
+        return self.current_gid("assignee", clean_gid(self.cleaned_data["assignee"], "assignee"))

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import copy
+import logging
+import re
 from typing import Any
 
 from django.conf import settings
@@ -12,11 +15,34 @@ from integrations.asana import views
 from integrations.asana.client import AsanaClient
 from integrations.asana.forms import CreateTaskForm, LinkTaskForm, UnlinkTaskForm
 from integrations.asana.gids import parse_task_reference
+from integrations.asana.rich_text import notes_html, plain_html
 from integrations.base import IssueTrackerPlugin, RemoteTask
-from integrations.exceptions import ApiError, InvalidInput
+from integrations.exceptions import ApiError, ApiNotFound, InvalidInput
 from tracker.models import Issue
 
 ASANA_URL = "https://app.asana.com"
+
+logger = logging.getLogger("tasklink.plugins.asana")
+
+# Asana names the field it refused first ("assignee: Not a recognized ID"): what to do then.
+REFUSED_FIELDS = {
+    "assignee": "Asana did not accept the assignee. Pick the person again from the list.",
+    "projects": "Asana did not accept the project. Pick it again from the list.",
+    "project": "Asana did not accept the project. Pick it again from the list.",
+    "workspace": "Asana did not accept the workspace. An owner can choose it again in the "
+    "project's Asana settings.",
+    "name": "Asana did not accept the task's name. Shorten it and try again.",
+    "notes": "Asana did not accept the notes. Shorten them and try again.",
+    "html_notes": "Asana did not accept the notes. Shorten them and try again.",
+    "text": "Asana did not accept the comment. Shorten it and try again.",
+}
+NOT_FOUND = (
+    "Asana could not find that task, project or person: it may have been deleted, or your "
+    "Asana account cannot see it. Check the link or id, or search for it by name."
+)
+REFUSED = "Asana refused the request. Check what you entered and try again."
+# Asana's errors name the field first: "assignee: Not a recognized ID: 12".
+ASANA_FIELD_ERROR = re.compile(r"^([a-z_]+)(?:\[\d+\])?: ")
 
 ERR_AUTH_NOT_CONFIGURED = "You still need to associate an Asana identity with this account."
 
@@ -57,13 +83,32 @@ class AsanaPlugin(IssueTrackerPlugin):
             ),
         ]
 
+    def message_from_error(self, error: Exception) -> str:
+        """Tasklink's words for what went wrong and what to do. Asana's own text ("task:
+        Unknown object: 1299…", "Please retry after…") goes to the log, never to people."""
+        if not isinstance(error, ApiError) or not error.remote_message:
+            return super().message_from_error(error)
+        status = error.status or 0
+        logger.info("Asana answered HTTP %s: %s", status, error.remote_message)
+        if isinstance(error, ApiNotFound):
+            return NOT_FOUND
+        if type(error) is ApiError:
+            field = ASANA_FIELD_ERROR.match(error.remote_message)
+            if field is None:
+                return error.remote_message  # a sentence of Tasklink's own (client.py)
+            return REFUSED_FIELDS.get(field.group(1), REFUSED)
+        # Rate limits, refused permissions, dead tokens: the exception's own Tasklink words.
+        ours = copy.copy(error)
+        ours.remote_message = None
+        return ours.message_for(self.title)
+
     def describe_options(self, identity: Any, options: dict[str, Any]) -> list[tuple[str, str]]:
         gid = options.get("workspace", "")
         try:
             name = self.workspace_name(identity, gid)
-        except ApiError:  # the panel shows without Asana: the gid has to do
+        except ApiError:  # the panel shows without Asana: the name saved with it does
             name = None
-        return [("Workspace", name or f"Workspace {gid}")]
+        return [("Workspace", name or options.get("workspace_name") or f"Workspace {gid}")]
 
     def connection_note(self) -> str:
         base = settings.ASANA_BASE_URL
@@ -81,6 +126,12 @@ class AsanaPlugin(IssueTrackerPlugin):
             initial[name] = source.get(name, "")
             initial[f"{name}_label"] = source.get(f"{name}_label", "")
         return initial
+
+    def option_label(self, field: str, result: dict[str, str]) -> str:
+        # A picked task shows its name; "(#gid) name" is Sentry's text for the list only.
+        text = result["text"]
+        prefix = f"(#{result['id']}) "
+        return text[len(prefix) :] if field == "issue_id" and text.startswith(prefix) else text
 
     def worth_searching(self, field: str, query: str) -> bool:
         # A pasted task URL or gid needs no search; it is used as it is.
@@ -129,6 +180,10 @@ class AsanaPlugin(IssueTrackerPlugin):
     def create_remote(
         self, client: Any, options: dict[str, Any], data: dict[str, Any]
     ) -> RemoteTask:
+        html = notes_html(data.get("description") or "")
+        if html != plain_html(data.get("description") or ""):
+            # Asana renders no Markdown: rich text shows the stack trace as code, links as links.
+            data = {**data, "html_notes": html}
         answer = client.create_issue(options["workspace"], data)
         return self._task(answer)
 
@@ -171,11 +226,12 @@ class AsanaPlugin(IssueTrackerPlugin):
 
 
 def default_notes(issue: Issue) -> str:
-    """The issue's link, then the latest event's exception and stack trace in a code block."""
+    """The issue's link, then the latest event's stack trace: plain text a person reads as it
+    is (no Markdown fences); sent to Asana as rich text with the trace in <pre>."""
     notes = f"{issue.absolute_url()}?referrer=asana_plugin"
     event = issue.events.first()
     if event is not None:
-        notes += f"\n\n```\n{event.stacktrace_text()}\n```"
+        notes += f"\n\n{event.stacktrace_text()}"
     return notes
 
 

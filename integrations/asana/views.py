@@ -44,7 +44,8 @@ def settings_view(request: HtmxHttpRequest, project_id: int, plugin: AsanaPlugin
     if identity is None or identities.needs_reconnect(identity):
         return render(request, "integrations/asana/settings.html", context)
 
-    workspaces, error = [], ""
+    workspaces: list[dict[str, str]] | None = None
+    error = ""
     try:
         workspaces = plugin.get_workspaces(identity)
     except ApiError as exc:
@@ -55,12 +56,15 @@ def settings_view(request: HtmxHttpRequest, project_id: int, plugin: AsanaPlugin
         request.POST if request.method == "POST" else None,
         workspaces=workspaces,
         current=current,
+        current_name=options.get("workspace_name", ""),
         initial=initial,
     )
     if request.method == "POST" and form.is_valid():
         new_options = {key: form.cleaned_data[key] for key in SettingsForm.base_fields}
+        # Kept to name the workspace when Asana cannot be asked (panel, this page).
+        new_options["workspace_name"] = form.workspace_names.get(new_options["workspace"], "")
         try:
-            if new_options["workspace"] != current:
+            if current and new_options["workspace"] != current:
                 # Defaults belong to a workspace; a new workspace starts without them.
                 new_options.update(project="", project_label="", assignee="", assignee_label="")
             else:
@@ -74,7 +78,7 @@ def settings_view(request: HtmxHttpRequest, project_id: int, plugin: AsanaPlugin
             plugin.save_options(project, new_options, request.user)
             messages.success(request, f"Asana settings saved for {project.name}.")
             return redirect(request.path)
-    context.update(form=form, error=error, workspaces=workspaces)
+    context.update(form=form, error=error, workspaces=workspaces or [])
     status = 400 if request.method == "POST" else 200
     return render(request, "integrations/asana/settings.html", context, status=status)
 
@@ -92,6 +96,16 @@ def settings_autocomplete_view(
     identity = plugin.get_identity(request.user)
     if identity is None or identities.needs_reconnect(identity):
         return autocomplete_error(request, field_name, plugin.error_auth_not_configured, 400)
+    # The workspace chosen on the page (not saved yet) is searched, if it is one of the
+    # person's: a first set-up picks workspace and defaults in one save.
+    chosen = request.GET.get("workspace", "")
+    if chosen and chosen != options.get("workspace"):
+        try:
+            if chosen in {w["gid"] for w in plugin.get_workspaces(identity)}:
+                options = {**options, "workspace": chosen}
+        except ApiError as error:
+            message = plugin.message_from_error(error)
+            return autocomplete_error(request, field_name, message, 502)
     if not options.get("workspace"):
-        return autocomplete_error(request, field_name, "Save a workspace first.", 400)
+        return autocomplete_error(request, field_name, "Choose a workspace first.", 400)
     return autocomplete_response(request, plugin, identity, options, field_name)

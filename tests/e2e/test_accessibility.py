@@ -81,3 +81,37 @@ def test_the_scan_finds_a_violation(page, app):
         " '<img src=\"data:,\">')"
     )
     assert [v["id"] for v in violations(page)] == ["image-alt"]
+
+
+def test_plugin_states_are_accessible(page, app):
+    """The Asana panel's other states: a task linked (its Unlink button), the link search and
+    the settings' default search open, and linking by name without JavaScript."""
+    from integrations.asana.plugin import plugin
+    from tests.support import EXISTING_TASK
+
+    user, project, issues = make_account("ada@example.com")
+    identity = connect_identity(user, app.sandbox)
+    configure(project)
+    issue = issues[0]
+    plugin.link(issue=issue, user=user, identity=identity, external_id=EXISTING_TASK, comment="")
+    log_in(page, "ada@example.com")
+    open_panel(page, issue)
+    unlink = page.get_by_role("button", name="Unlink Fix N+1")
+    expect(unlink).to_have_class("button small danger")
+    assert_accessible(page)
+
+    open_form(page, "Link existing task")
+    search(page, "issue_id", "webhook")
+    assert_accessible(page)
+
+    page.goto(f"/projects/{project.pk}/plugins/asana/")
+    search(page, "assignee", "Grace")
+    assert_accessible(page)
+
+    # The matches listed when a name is submitted (as without JavaScript).
+    page.goto(f"/issues/{issues[1].pk}/plugins/asana/link/")
+    page.locator("#id_issue_id_label").fill("webhook")
+    page.keyboard.press("Escape")
+    page.get_by_role("button", name="Link task").click()
+    expect(page.get_by_role("radio").first).to_be_visible()
+    assert_accessible(page)

@@ -19,6 +19,7 @@ from tests.support.browser import (
     open_create_form,
     open_panel,
     pick,
+    settle,
     submit,
     wait_for_panel,
 )
@@ -87,10 +88,16 @@ def test_a_revoked_grant_offers_reconnect_and_keeps_the_typed_form(page, app, re
     alert.get_by_role("button", name="Reconnect Asana").click()
     consent(page, app)
     page.wait_for_url(f"{app.url}{issue.get_absolute_url()}")
+    expect(page.locator("#messages")).to_contain_text("Reconnected Asana as Ada Lovelace")
     wait_for_panel(page)
     assert "needs_reconnect" not in UserSocialAuth.objects.get(user=user).extra_data
 
-    form = open_create_form(page)
+    # The kept form reopens by itself and says why.
+    form = page.locator("#plugin-form-asana")
+    expect(form.get_by_role("status")).to_have_text(
+        "What you typed before reconnecting is back: check it, then submit."
+    )
+    settle(page)
     expect(form.locator("#id_title")).to_have_value("Typed before the grant was revoked")
     expect(form.locator("#id_description")).to_have_value(
         "Every word of this survives the trip to Asana."

@@ -104,9 +104,11 @@ def test_another_issue_links_to_the_task_with_a_comment(page, app):
     open_panel(page, second)
     panel = page.locator("#plugin-asana")
     form = open_form(page, "Link existing task")
-    form.locator("#id_issue_id").fill("shipping address")
-    form.locator("#options-issue_id button", has_text=TASK_NAME).click()
+    form.locator("#id_issue_id_label").fill("shipping address")
+    form.locator("#options-issue_id [role=option]", has_text=TASK_NAME).click()
     expect(form.locator("#id_issue_id")).to_have_value(created.external_id)
+    # The search box shows the picked task's name, not its gid.
+    expect(form.locator("#id_issue_id_label")).to_have_value(TASK_NAME)
     comment = f"Also seen as {second.short_id}: {app.url}{second.get_absolute_url()}"
     form.locator("#id_comment").fill(comment)
     submit(form, "Link task")

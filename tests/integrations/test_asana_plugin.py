@@ -159,7 +159,8 @@ def test_create_form_defaults_from_the_issue(ready, issue):
     content = ready.get(url("create", issue), headers=HTMX).content.decode()
     assert f'value="{issue.title}"' in content
     assert f"http://testserver/issues/{issue.pk}/?referrer=asana_plugin" in content
-    assert "```" in content and "ZeroDivisionError: division by zero" in content
+    assert "```" not in content and "ZeroDivisionError: division by zero" in content
+    assert "Traceback (most recent call last):" in content
     assert "Acme Engineering" in content and "readonly" in content
     for label in ("Name", "Notes", "Project", "Assignee", "Workspace"):
         assert f">{label}" in content
@@ -209,10 +210,15 @@ def test_create_body_is_the_json_asana_expects(ready, issue, sandbox):
     assert entry["body"] == {"data": {"name": "Only a name", "notes": "", "workspace": ENGINEERING}}
 
 
-def test_create_without_javascript_redirects_to_the_issue(ready, issue):
+def test_create_without_javascript_lands_on_the_panel_showing_the_task(ready, issue):
     response = ready.post(url("create", issue), {"title": "Plain form", "description": "x"})
-    assert response.status_code == 302 and response["Location"] == issue.get_absolute_url()
+    assert response.status_code == 302
+    assert response["Location"] == f"{issue.get_absolute_url()}#panel-asana"
     assert ExternalIssue.objects.filter(issue=issue, title="Plain form").exists()
+    # The issue page lists the task inside <noscript>, where a browser without JS shows it.
+    page = ready.get(issue.get_absolute_url()).content.decode()
+    noscript = page.split('id="panel-asana"')[1].split("</noscript>")[0]
+    assert "Plain form" in noscript
 
 
 def test_typed_project_name_without_javascript_is_resolved(ready, issue, sandbox):

@@ -340,3 +340,47 @@ def test_an_asana_account_id_that_is_not_a_gid_is_a_message(client, owner, sandb
     assert response.status_code == 200
     assert b"message-error" in response.content
     assert not UserSocialAuth.objects.exists()
+
+
+# --- issue 17, item 7: every outcome lands where the person started, and says what happened ---
+
+
+def test_declining_consent_lands_on_the_page_connect_was_pressed_on(client, owner, sandbox):
+    client.force_login(owner)
+    callback = consent(sandbox, begin(client, "/issues/1/"), decision="deny")
+    response = client.get(callback_path(callback))
+    assert response.status_code == 302 and response["Location"] == "/issues/1/"
+
+
+def test_an_account_of_another_user_lands_where_connect_was_pressed(client, owner, sandbox):
+    connect_identity(make_user("linus"), sandbox, SANDBOX_ADA)
+    client.force_login(owner)
+    callback = consent(sandbox, begin(client, "/projects/"), who=SANDBOX_ADA)
+    response = client.get(callback_path(callback))
+    assert response["Location"] == "/projects/"
+    page = client.get("/projects/").content.decode()
+    assert "already connected to another Tasklink user" in page
+
+
+def test_a_successful_connect_is_confirmed(client, owner, sandbox):
+    client.force_login(owner)
+    response = client.get(callback_path(consent(sandbox, begin(client))), follow=True)
+    assert "Connected Asana as Ada Lovelace (ada@acme.test)." in response.content.decode()
+
+
+def test_reconnecting_the_same_account_says_reconnected(client, owner, sandbox):
+    connect_identity(owner, sandbox)
+    client.force_login(owner)
+    response = client.get(callback_path(consent(sandbox, begin(client))), follow=True)
+    assert "Reconnected Asana as Ada Lovelace (ada@acme.test)." in response.content.decode()
+
+
+def test_reconnect_switching_to_another_account_says_so(client, owner, sandbox):
+    connect_identity(owner, sandbox, "grace@acme.test")
+    client.force_login(owner)
+    callback = consent(sandbox, begin(client), who=SANDBOX_ADA)
+    content = client.get(callback_path(callback), follow=True).content.decode()
+    assert (
+        "Connected Asana as Ada Lovelace (ada@acme.test), in place of Grace Hopper "
+        "(grace@acme.test)" in content
+    )

@@ -376,6 +376,15 @@ def test_create_task_from_html_notes_keeps_both_forms(ada, seed):
     assert task["notes"] == "Seen 12 times"
 
 
+def test_create_task_refuses_rich_text_tags_asana_does_not_support(ada, seed):
+    html = "<body><script>alert(1)</script><pre>trace</pre></body>"
+
+    answer = create(ada, workspace=seed["engineering"], html_notes=html)
+
+    assert answer.status_code == 400
+    assert error_message(answer) == "html_notes: Rich text tag <script> is not supported"
+
+
 @pytest.mark.parametrize(
     ("body", "message"),
     [

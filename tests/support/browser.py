@@ -146,7 +146,7 @@ def search(page, name: str, query: str):
     """Type into a typeahead's search box; its list of options, once some are shown."""
     settle(page)
     page.fill(f"#id_{name}_label", query)
-    options = page.locator(f"#options-{name} button")
+    options = page.locator(f"#options-{name} [role=option]")
     options.first.wait_for()
     return options
 
@@ -154,7 +154,7 @@ def search(page, name: str, query: str):
 def pick(page, name: str, query: str, option: str) -> None:
     """Type into a typeahead, click the option whose text has `option`; the list closes."""
     search(page, name, query).filter(has_text=option).first.click()
-    page.locator(f"#options-{name} button").first.wait_for(state="detached")
+    page.locator(f"#options-{name} [role=option]").first.wait_for(state="detached")
 
 
 def open_form(page, action: str):
