@@ -116,16 +116,18 @@ def start_gunicorn(port: int, log: Path) -> subprocess.Popen:
         f"--error-logfile={log}",
     ]
     server = subprocess.Popen(command, env=env, cwd=ROOT)
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            requests.get(f"http://127.0.0.1:{port}/_bench/bare/", timeout=2)
+            requests.get(f"http://127.0.0.1:{port}/_bench/bare/", timeout=10)
             return server
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or slow to its first answer
             if server.poll() is not None:
                 raise RuntimeError(f"gunicorn exited: {log.read_text()}") from None
             time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer within 30 s")
+    server.terminate()  # never leave it running behind a failed benchmark
+    server.wait(timeout=30)
+    raise RuntimeError("gunicorn did not answer within 60 s")
 
 
 def worker_pids(master: int) -> list[int]:
