@@ -1,9 +1,11 @@
-"""The issue list over 100,000 issues and 1,000,000 events: server time of its pages.
+"""The issue list over 1,000,000 issues and 10,000,000 events: server time of its pages.
 
     .venv/bin/python benchmarks/big_dataset.py [--rebuild] [--explain]
 
-The data lives in its own PostgreSQL database, tasklink_bench_big, built once with
-generate_series (about a minute) and reused by later runs (--rebuild starts over). Each page
+The data lives in its own PostgreSQL database, tasklink_big, built once in SQL with
+generate_series (the event table's indexes and constraints are dropped while it fills and
+rebuilt after, which is several times faster than maintaining them row by row) and reused by
+later runs (--rebuild starts over). Each page
 is requested through Django's test Client, in-process, as a member of the organization that
 owns every issue; the figure is the median of several requests (server time: middleware,
 view, queries, template), with the slowest SQL statement of the page beside it.
@@ -12,11 +14,17 @@ view, queries, template), with the slowest SQL statement of the page beside it.
 from __future__ import annotations
 
 import argparse
+import os
+import statistics
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-from common import mark, median_ms, record, setup, table
+from common import mark, percentile, record, setup, table, timings
 
-setup("tasklink_bench_big")
+DATABASE = "tasklink_big"
+
+setup(DATABASE)
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
@@ -26,12 +34,13 @@ from django.urls import reverse  # noqa: E402
 
 from tracker.models import Event, Issue, Membership, Organization, Project  # noqa: E402
 
-ISSUES = 100_000
-EVENTS = 1_000_000
+ISSUES = 1_000_000
+EVENTS = 10_000_000
 PROJECTS = 10
 LINKED_SHARE = 20  # one issue in 20 has an Asana task
-REPEAT = 15
-TARGET_MS = 100.0
+REPEAT = int(os.environ.get("BENCH_REPEAT", "15"))
+TARGET_MEDIAN_MS = 50.0
+TARGET_P99_MS = 100.0
 SLUG = "big"
 USERNAME = "big-owner"
 
@@ -47,13 +56,12 @@ ERRORS = [
     ("PermissionDenied: user %s cannot edit this report", "reports.views.edit"),
 ]
 
+# One frame per event: 10,000,000 rows of full stack traces would be gigabytes to write on
+# a shared machine, and no page reads more than one event's frames.
 FRAMES = (
-    '[{"filename": "django/core/handlers/base.py", "function": "_get_response", "lineno": 197,'
-    ' "context_line": "response = wrapped_callback(request, *callback_args, **callback_kwargs)",'
-    ' "in_app": false}, {"filename": "payments/gateway.py", "function": "charge", "lineno": 88,'
+    '[{"filename": "payments/gateway.py", "function": "charge", "lineno": 88,'
     ' "context_line": "answer = session.post(url, json=payload, timeout=timeout)",'
-    ' "in_app": true}, {"filename": "requests/adapters.py", "function": "send", "lineno": 713,'
-    ' "context_line": "raise ReadTimeout(e, request=request)", "in_app": false}]'
+    ' "in_app": true}]'
 )
 
 
@@ -64,6 +72,37 @@ def present() -> bool:
     issues = Issue.objects.filter(project__organization=organization).count()
     events = Event.objects.filter(issue__project__organization=organization).count()
     return issues == ISSUES and events == EVENTS
+
+
+@contextmanager
+def without_constraints(cursor, table: str) -> Iterator[None]:
+    """Drop the table's indexes and constraints (but its primary key) while it fills; rebuild
+    them after from their own definitions."""
+    # Django's foreign keys are deferred: their checks of the rows inserted so far must run
+    # before a constraint of the transaction may be dropped.
+    cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+    cursor.execute(
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
+        "WHERE conrelid = %s::regclass AND contype <> 'p'",
+        [table],
+    )
+    constraints = cursor.fetchall()
+    for name, _ in constraints:
+        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+    cursor.execute(
+        "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
+        "AND indexname NOT LIKE '%%_pkey'",
+        [table],
+    )
+    indexes = cursor.fetchall()
+    for name, _ in indexes:
+        cursor.execute(f'DROP INDEX "{name}"')
+    yield
+    cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
+    for _, definition in indexes:
+        cursor.execute(definition)
+    for name, definition in constraints:
+        cursor.execute(f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}')
 
 
 def build() -> None:
@@ -120,23 +159,35 @@ def build() -> None:
             )
             first = cursor.fetchone()[0]
             # Events skewed as they are in life: a few issues have thousands, most a handful.
+            with without_constraints(cursor, "tracker_event"):
+                cursor.execute(
+                    f"""
+                    INSERT INTO tracker_event (issue_id, event_id, timestamp, message,
+                        exception_type, exception_value, frames, tags, request, level,
+                        platform, release, environment, received, data)
+                    SELECT {first} + floor({ISSUES} * power(random(), 3))::int,
+                           md5('big-event-' || e),
+                           now() - interval '90 days' * random(),
+                           'read timed out', 'ReadTimeout', 'read timed out after 10000 ms',
+                           %s::jsonb,
+                           jsonb_build_object('environment', 'production',
+                                              'release', '1.' || mod(e, 40) || '.0',
+                                              'server', 'web-' || mod(e, 12)),
+                           jsonb_build_object('method', 'POST', 'url',
+                                              'https://api.acme.test/v1/charges/' || e),
+                           'error', 'python', '1.' || mod(e, 40) || '.0', 'production', now(),
+                           '{{}}'::jsonb
+                    FROM generate_series(1, {EVENTS}) AS e
+                    """,
+                    [FRAMES],
+                )
+            # The grouping hash of each issue, as ingestion looks it up.
             cursor.execute(
                 f"""
-                INSERT INTO tracker_event (issue_id, event_id, timestamp, message,
-                    exception_type, exception_value, frames, tags, request)
-                SELECT {first} + floor({ISSUES} * power(random(), 3))::int,
-                       md5('big-event-' || e),
-                       now() - interval '90 days' * random(),
-                       'read timed out', 'ReadTimeout', 'read timed out after 10000 ms',
-                       %s::jsonb,
-                       jsonb_build_object('environment', 'production',
-                                          'release', '1.' || mod(e, 40) || '.0',
-                                          'server', 'web-' || mod(e, 12)),
-                       jsonb_build_object('method', 'POST', 'url',
-                                          'https://api.acme.test/v1/charges/' || e)
-                FROM generate_series(1, {EVENTS}) AS e
-                """,
-                [FRAMES],
+                INSERT INTO tracker_grouphash (project_id, hash, issue_id)
+                SELECT project_id, md5('big-issue-' || id), id
+                FROM tracker_issue WHERE id >= {first}
+                """
             )
             cursor.execute(
                 """
@@ -182,14 +233,15 @@ def measure(client: Client, label: str, url: str, explain: bool) -> tuple:
                 cursor.execute("EXPLAIN ANALYZE " + query["sql"])
                 print(query["sql"][:400])
                 print("\n".join("    " + row[0] for row in cursor.fetchall()))
-    server_ms, p95 = median_ms(lambda: client.get(url), REPEAT)
+    samples = timings(lambda: client.get(url), REPEAT)
+    server_ms, p99 = statistics.median(samples), percentile(samples, 99)
     return (
         label,
         len(queries),
         float(slowest["time"]) * 1000,
         server_ms,
-        p95,
-        mark(server_ms < TARGET_MS),
+        p99,
+        mark(server_ms < TARGET_MEDIAN_MS and p99 < TARGET_P99_MS),
     )
 
 
@@ -199,7 +251,7 @@ def main() -> None:
     parser.add_argument("--explain", action="store_true", help="print each page's query plans")
     options = parser.parse_args()
     if options.rebuild or not present():
-        print(f"  building {ISSUES:,} issues and {EVENTS:,} events in tasklink_bench_big…")
+        print(f"  building {ISSUES:,} issues and {EVENTS:,} events in {DATABASE}…")
         build()
     owner = get_user_model().objects.get(username=USERNAME)
     project = Project.objects.filter(organization__slug=SLUG).order_by("pk").first()
@@ -220,16 +272,18 @@ def main() -> None:
         (f"issue page, busiest issue ({busiest.event_count:,} events)", busiest.get_absolute_url()),
     ]
     rows = [measure(client, label, url, options.explain) for label, url in pages]
-    for label, _, _, server_ms, _, met in rows:
+    for label, _, _, server_ms, p99, met in rows:
         record(
-            f"100k issues / 1M events: {label} < {TARGET_MS:.0f} ms",
-            f"{server_ms:.1f} ms",
+            f"1M issues / 10M events: {label}: median < {TARGET_MEDIAN_MS:.0f} ms, "
+            f"p99 < {TARGET_P99_MS:.0f} ms",
+            f"{server_ms:.1f} / {p99:.1f} ms",
             met == "yes",
         )
     table(
-        f"{ISSUES:,} issues, {EVENTS:,} events (PostgreSQL; median of {REPEAT}, in-process; "
-        f"target < {TARGET_MS:.0f} ms)",
-        ("page", "queries", "slowest SQL ms", "server ms", "p95 ms", "met"),
+        f"{ISSUES:,} issues, {EVENTS:,} events (PostgreSQL; {REPEAT} requests each, "
+        f"in-process; target median < {TARGET_MEDIAN_MS:.0f} ms, p99 < {TARGET_P99_MS:.0f} ms; "
+        f"load average {os.getloadavg()[0]:.1f})",
+        ("page", "queries", "slowest SQL ms", "median ms", "p99 ms", "met"),
         rows,
     )
 

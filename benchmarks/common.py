@@ -52,6 +52,13 @@ def quiet_logs() -> None:
 
 def median_ms(call: Callable[[], Any], repeat: int, warmup: int = 2) -> tuple[float, float]:
     """(median, p95) wall time of `call` in milliseconds."""
+    samples = timings(call, repeat, warmup)
+    p95 = statistics.quantiles(samples, n=20)[-1] if len(samples) >= 2 else samples[0]
+    return statistics.median(samples), p95
+
+
+def timings(call: Callable[[], Any], repeat: int, warmup: int = 2) -> list[float]:
+    """Wall time of each of `repeat` calls in milliseconds, after `warmup` untimed ones."""
     for _ in range(warmup):
         call()
     samples = []
@@ -59,8 +66,7 @@ def median_ms(call: Callable[[], Any], repeat: int, warmup: int = 2) -> tuple[fl
         started = time.perf_counter()
         call()
         samples.append((time.perf_counter() - started) * 1000)
-    p95 = statistics.quantiles(samples, n=20)[-1] if len(samples) >= 2 else samples[0]
-    return statistics.median(samples), p95
+    return samples
 
 
 def percentile(samples: list[float], q: float) -> float:

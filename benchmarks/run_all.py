@@ -3,8 +3,9 @@
     .venv/bin/python benchmarks/run_all.py [--skip-big]
 
 Each script runs in its own process on its own PostgreSQL database (created and migrated when
-missing): tasklink_bench, and tasklink_bench_big for the 100,000-issue dataset (built once,
-then reused). The Asana sandbox is started in-process by the scripts that need it. Needs
+missing): tasklink_bench, tasklink_bench_ingest, and tasklink_big for the 1,000,000-issue
+dataset (built once, then reused). The Asana sandbox is started in-process by the scripts that
+need it. Needs
 PostgreSQL on 127.0.0.1:5432 (user postgres; BENCH_PG_URL to change it) and wrk.
 """
 
@@ -29,7 +30,10 @@ SCRIPTS = [
     ("Database queries per page", "queries.py"),
     ("Calls to Asana per action; autocomplete overhead", "asana_calls.py"),
     ("Throughput and memory under gunicorn", "throughput.py"),
-    ("100,000 issues and 1,000,000 events", "big_dataset.py"),
+    ("Ingestion end to end", "ingest.py"),
+    ("1,000,000 issues and 10,000,000 events", "big_dataset.py"),
+    # After big_dataset.py built them: ingestion beside 1,000,000 issues.
+    ("Ingestion with 1,000,000 issues", "ingest.py", {"BENCH_DATABASE": "tasklink_big"}),
 ]
 
 
@@ -72,13 +76,14 @@ def tool_version(command: list[str]) -> str:
     return text[0].split(" [")[0] if text else command[0]
 
 
-def run(title: str, script: str, results: Path) -> tuple[bool, float]:
+def run(title: str, script: str, results: Path, extra: dict) -> tuple[bool, float]:
     print(f"\n=== {title} ({script})", flush=True)
     env = {
         **os.environ,
         "BENCH_RESULTS": str(results),
         "DATABASE_URL": f"{PG_URL}/tasklink_bench",  # client_calls.py reads it
         "PYTHONUNBUFFERED": "1",
+        **extra,
     }
     # client_calls.py picks its own settings; the others set benchmarks.bench_settings.
     env.pop("DJANGO_SETTINGS_MODULE", None)
@@ -111,10 +116,11 @@ def main() -> int:
     with tempfile.TemporaryDirectory(prefix="tasklink-bench-") as tmp:
         results = Path(tmp) / "results.jsonl"
         results.touch()
-        for title, script in SCRIPTS:
-            if skip_big and script == "big_dataset.py":
+        for title, script, *extra in SCRIPTS:
+            env = extra[0] if extra else {}
+            if skip_big and (script == "big_dataset.py" or env.get("BENCH_DATABASE")):
                 continue
-            ok, _ = run(title, script, results)
+            ok, _ = run(title, script, results, env)
             if not ok:
                 failed.append(script)
         summary(results, failed)

@@ -64,7 +64,9 @@ def env_list(name: str, default: list[str]) -> list[str]:
 def env_database(name: str, default: str) -> dict[str, Any]:
     raw = os.environ.get(name) or default
     try:
-        config = dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=True)
+        # No health check: it costs a SELECT 1 round trip on every request. A connection the
+        # server dropped fails one request, and Django then closes it (CONN_MAX_AGE).
+        config = dj_database_url.parse(raw, conn_max_age=60, conn_health_checks=False)
     except Exception as exc:  # dj-database-url raises several kinds; all mean "bad URL"
         raise ImproperlyConfigured(f"{name} is not a valid database URL: {exc}") from None
     if not config.get("ENGINE") or not config.get("NAME"):

@@ -185,6 +185,8 @@ class Issue(models.Model):
             models.Index(fields=["-last_seen", "-id"], name="issue_recent"),
             models.Index(fields=["project", "status", "-last_seen"], name="issue_project_status"),
             models.Index(fields=["status", "-last_seen"], name="issue_status_recent"),
+            # One project's issues of any status, newest first, e.g. a search within it.
+            models.Index(fields=["project", "-last_seen"], name="issue_project_recent"),
         ]
 
     def __str__(self) -> str:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import OuterRef, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponse
@@ -16,9 +15,14 @@ from tracker import event_display, onboarding
 from tracker.access import get_issue_for_user
 from tracker.forms import IssueFilterForm, IssueStatusForm
 from tracker.models import Activity, Event, Issue, Project
+from tracker.paginator import EstimatedCountPaginator
 from tracker.signals import issue_status_changed
 
 ISSUES_PER_PAGE = 25
+# The issue page renders the latest few entries; "Show all activity" loads the rest (up to
+# ACTIVITY_ALL). Rendering 50 entries was most of the page's time (see README, Performance).
+ACTIVITY_UP_FRONT = 10
+ACTIVITY_ALL = 50
 
 
 @login_required
@@ -39,7 +43,7 @@ def issue_list(request: HtmxHttpRequest) -> HttpResponse:
     elif filters["linked"] == "unlinked":
         issues = issues.filter(has_task=False)
 
-    page = Paginator(issues, ISSUES_PER_PAGE).get_page(request.GET.get("page"))
+    page = EstimatedCountPaginator(issues, ISSUES_PER_PAGE).get_page(request.GET.get("page"))
     querystring = request.GET.copy()
     querystring.pop("page", None)
     context = {
@@ -60,19 +64,32 @@ def issue_list(request: HtmxHttpRequest) -> HttpResponse:
 @login_required
 def issue_detail(request: HtmxHttpRequest, issue_id: int) -> HttpResponse:
     issue = get_issue_for_user(request, issue_id)
-    activities = issue.activities.select_related("user")[:50]
     if request.htmx and request.GET.get("fragment") == "activity":
-        # Reloaded after a plugin action changed the issue's activity.
-        return render(request, "tracker/activity.html", {"issue": issue, "activities": activities})
+        # Reloaded after a plugin action changed the issue's activity, or "Show all activity".
+        context = {"issue": issue, **activity_context(request, issue)}
+        return render(request, "tracker/activity.html", context)
     event = event_with_neighbours(issue, request.GET.get("event", ""))
     context = {
         "issue": issue,
         "event": event,
         "view": event_display.build(event) if event else None,
-        "activities": activities,
         "plugins": [plugin.slug for plugin in registry.plugins()],
+        **activity_context(request, issue),
     }
     return render(request, "tracker/issue_detail.html", context)
+
+
+def activity_context(request: HtmxHttpRequest, issue: Issue) -> dict:
+    """The activity entries to render: the latest few, or all of them when asked."""
+    shown_all = request.GET.get("activity") == "all"
+    limit = ACTIVITY_ALL if shown_all else ACTIVITY_UP_FRONT
+    # One entry more than shown tells whether there is more, without a COUNT.
+    activities = list(issue.activities.select_related("user")[: limit + 1])
+    return {
+        "activities": activities[:limit],
+        "more_activity": not shown_all and len(activities) > limit,
+        "all_activity": shown_all,
+    }
 
 
 def event_with_neighbours(issue: Issue, wanted: str) -> Event | None:
@@ -135,10 +152,7 @@ def issue_set_status(request: HtmxHttpRequest, issue_id: int) -> HttpResponse:
             for problem in problems or []:
                 messages.warning(request, problem)
     if request.htmx:
-        context = {
-            "issue": issue,
-            "activities": issue.activities.select_related("user")[:50],
-        }
+        context = {"issue": issue, **activity_context(request, issue)}
         response = render(request, "tracker/issue_detail.html#status-and-activity", context)
         # Panels on the page (integrations) read the issue again: their tasks may have changed.
         return trigger_client_event(response, "issue-status-changed")

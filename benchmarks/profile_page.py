@@ -1,0 +1,71 @@
+"""Where the issue page's time goes: cProfile of 200 in-process requests, beside the login page.
+
+    .venv/bin/python benchmarks/profile_page.py
+
+Django's test Client on PostgreSQL (database tasklink_bench) with Redis as in production
+(BENCH_REDIS_URL, default redis://127.0.0.1:6379/9): an issue with 200 events and 50 activity
+entries, the mean time of the login page and of the issue page, then the profile of the issue
+page sorted by cumulative time, limited to the project's own code and the query and template
+machinery.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import os
+import pstats
+import time
+
+from common import setup
+
+os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
+setup("tasklink_bench")
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.test import Client  # noqa: E402
+
+from tests.perf.builders import make_issue, make_people  # noqa: E402
+from tracker.models import Membership, Organization, Project  # noqa: E402
+
+SLUG = "bench-profile"
+REQUESTS = 200
+FOCUS = "tracker|integrations|config|loader_tags|query.py:.*(get|first|_fetch_all)|auth/__init__"
+
+
+def mean_ms(client: Client, url: str) -> float:
+    started = time.perf_counter()
+    for _ in range(REQUESTS):
+        client.get(url)
+    return (time.perf_counter() - started) / REQUESTS * 1000
+
+
+def main() -> None:
+    Organization.objects.filter(slug=SLUG).delete()
+    get_user_model().objects.filter(username__startswith=SLUG).delete()
+    organization = Organization.objects.create(name="Profile", slug=SLUG)
+    project = Project.objects.create(
+        organization=organization, name="Profile", slug="profile", short_name="PROF"
+    )
+    owner = get_user_model().objects.create(username=f"{SLUG}-owner", email="p@example.com")
+    Membership.objects.create(organization=organization, user=owner, role="owner")
+    people = make_people(organization, 10, prefix=SLUG)
+    issue = make_issue(project, events=200, tasks=20, activities=50, people=people)
+    client = Client()
+    client.force_login(owner)
+    url = issue.get_absolute_url()
+    for _ in range(20):  # warm-up
+        assert client.get(url).status_code == 200
+    login, page = mean_ms(Client(), "/accounts/login/"), mean_ms(client, url)
+    print(f"login page {login:.1f} ms, issue page {page:.1f} ms ({login / page:.0%} of the rate); "
+          f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(REQUESTS):
+        client.get(url)
+    profile.disable()
+    pstats.Stats(profile).sort_stats("cumulative").print_stats(FOCUS, 40)
+    Organization.objects.filter(slug=SLUG).delete()
+
+
+if __name__ == "__main__":
+    main()
