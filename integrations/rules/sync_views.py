@@ -8,6 +8,7 @@ from django.middleware.csrf import get_token
 from django.shortcuts import get_object_or_404, redirect
 from django.template.loader import render_to_string
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
 
 from config.http import HtmxHttpRequest
 from integrations import resolution
@@ -22,7 +23,11 @@ def fragment(request: HtmxHttpRequest, issue_id: int) -> HttpResponse:
         return redirect(issue)
     context = resolution_syncs({"csrf_token": get_token(request)}, issue)
     html = render_to_string("integrations/rules/sync_status.html", context, request=request)
-    return HttpResponse(html)
+    response = HttpResponse(html)
+    if request.method == "GET" and not any(s.state == "pending" for s, _ in context["syncs"]):
+        # Only a pending line polls: it just ended, so the panel reloads to show the tasks.
+        trigger_client_event(response, "tasks-synced")
+    return response
 
 
 @login_required

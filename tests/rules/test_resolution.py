@@ -42,6 +42,8 @@ def test_the_request_makes_no_asana_call_and_shows_pending(
     poll = owner_client.get(reverse("resolution_sync", args=[linked.pk]), headers=HTMX)
     assert "Linked Asana tasks completed." in poll.content.decode()
     assert "every 2s" not in poll.content.decode()
+    # The poll that sees the end tells the page, so the Asana panel reloads with the tasks.
+    assert "tasks-synced" in poll.headers["HX-Trigger"]
     # Without JavaScript, the next load of the issue shows it.
     assert (
         "Linked Asana tasks completed."
