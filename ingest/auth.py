@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
 import time
@@ -15,6 +16,8 @@ from tracker.models import ProjectKey
 log = logging.getLogger(__name__)
 # What a request needs of its key: the one query every request makes, kept narrow.
 KEY_FIELDS = ("id", "project_id", "is_active", "rate_limit_per_minute")
+# Keys are cached between requests; saving or deleting one forgets it (see forget_key).
+KEY_CACHE_SECONDS = 300
 AUTH_PAIR = re.compile(r"([\w.-]+)\s*=\s*([^,\s]*)")
 
 
@@ -47,10 +50,38 @@ def key_from_dsn(dsn: object) -> str | None:
         return None
 
 
+def key_cache_name(public_key: str) -> str:
+    return f"ingest:key:{public_key}"
+
+
+def forget_key(sender: object, instance: ProjectKey, **kwargs: object) -> None:
+    """On every save or delete of a key: a disabled or rotated key is refused at once."""
+    try:
+        cache.delete(key_cache_name(instance.public_key))
+    except Exception:
+        log.warning("key cache unavailable; key %s not forgotten", instance.pk, exc_info=True)
+
+
+def lookup_key(public_key: str) -> ProjectKey | None:
+    """The key, from the cache when it can (its query was a third of a request's cost)."""
+    name = key_cache_name(public_key)
+    try:
+        fields = cache.get(name)
+    except Exception:
+        fields = None
+    if fields is not None:
+        return ProjectKey(**fields)
+    key = ProjectKey.objects.filter(public_key=public_key).only(*KEY_FIELDS).first()
+    if key is not None:
+        with contextlib.suppress(Exception):
+            cache.set(name, {field: getattr(key, field) for field in KEY_FIELDS}, KEY_CACHE_SECONDS)
+    return key
+
+
 def project_key(public_key: str | None, project_id: int) -> ProjectKey:
     if not public_key:
         raise Refused(403, "missing sentry_key (X-Sentry-Auth header or sentry_key parameter)")
-    key = ProjectKey.objects.filter(public_key=public_key[:32]).only(*KEY_FIELDS).first()
+    key = lookup_key(public_key[:32])
     if key is None:
         raise Refused(403, "unknown sentry_key")
     if key.project_id != project_id:
