@@ -70,7 +70,8 @@ def lookup_key(public_key: str) -> ProjectKey | None:
     except Exception:
         fields = None
     if fields is not None:
-        return ProjectKey(**fields)
+        # The real public key, so that no random default is drawn and forget_key works on it.
+        return ProjectKey(public_key=public_key, **fields)
     key = ProjectKey.objects.filter(public_key=public_key).only(*KEY_FIELDS).first()
     if key is not None:
         with contextlib.suppress(Exception):
