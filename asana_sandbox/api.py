@@ -12,7 +12,7 @@ import json
 import math
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from html import escape
 from typing import Any
@@ -69,6 +69,12 @@ class Call:
     def answer(self, status: int, payload: Any, headers: list[tuple[str, str]] = ()) -> Response:
         pretty = (self.req.param("opt_pretty") or self.req.param("pretty") or "") == "true"
         return json_response(status, payload, headers=headers, pretty=pretty)
+
+    def answer_one(
+        self, obj: Any, status: int = 200, headers: list[tuple[str, str]] = ()
+    ) -> Response:
+        """One object in Asana's envelope, {"data": {...}}, with the fields asked for."""
+        return self.answer(status, {"data": self.show(obj, single=True)}, headers)
 
 
 # --- entry point -----------------------------------------------------------------------------
@@ -136,14 +142,26 @@ def check_scope(access: AccessToken, scope: str | None) -> None:
     )
 
 
-def needs(scope: str) -> Callable[[Handler], Handler]:
-    """Marks the OAuth scope an endpoint requires (from the operation's `security` in the spec)."""
+def endpoint(method: str, pattern: str, scope: str | None) -> Callable[[Handler], Handler]:
+    """Route `method pattern` to the handler, behind the OAuth scope the operation's `security`
+    names in the spec (None where the spec names none)."""
 
-    def mark(handler: Handler) -> Handler:
-        handler.scope = scope  # type: ignore[attr-defined]
+    def register(handler: Handler) -> Handler:
+        handler.scope = scope  # type: ignore[attr-defined]  # read back by handle()
+        router.add(method, pattern, handler)
         return handler
 
-    return mark
+    return register
+
+
+def read_one(pattern: str, scope: str, find: Callable[[Call, str], Any]) -> None:
+    """GET `pattern` (one `{..._gid}` segment) answers the object `find` gives after its access
+    check, as Asana's getUser, getWorkspace, getTask and getWebhook do."""
+
+    @endpoint("GET", pattern, scope)
+    def read(call: Call, **gid: str) -> Response:
+        (value,) = gid.values()
+        return call.answer_one(find(call, value))
 
 
 # --- lookups: every access check lives here ----------------------------------------------------
@@ -385,29 +403,19 @@ def _projects(call: Call, value: Any) -> list[Project]:
 # --- users and workspaces --------------------------------------------------------------------
 
 
-@router.route("GET", "/users/{user_gid}")
-@needs("users:read")
-def get_user(call: Call, user_gid: str) -> Response:
-    return call.answer(200, {"data": call.show(visible_user(call, user_gid), single=True)})
+read_one("/users/{user_gid}", "users:read", visible_user)
 
 
-@router.route("GET", "/workspaces")
-@needs("workspaces:read")
+@endpoint("GET", "/workspaces", "workspaces:read")
 def get_workspaces(call: Call) -> Response:
     workspaces = [call.state.workspaces[g] for g in call.user.workspaces]
     return paginated(call, workspaces, "/workspaces")
 
 
-@router.route("GET", "/workspaces/{workspace_gid}")
-@needs("workspaces:read")
-def get_workspace(call: Call, workspace_gid: str) -> Response:
-    return call.answer(
-        200, {"data": call.show(visible_workspace(call, workspace_gid), single=True)}
-    )
+read_one("/workspaces/{workspace_gid}", "workspaces:read", visible_workspace)
 
 
-@router.route("GET", "/workspaces/{workspace_gid}/projects")
-@needs("projects:read")
+@endpoint("GET", "/workspaces/{workspace_gid}/projects", "projects:read")
 def get_projects_for_workspace(call: Call, workspace_gid: str) -> Response:
     workspace = visible_workspace(call, workspace_gid)
     archived = call.req.param("archived")
@@ -421,7 +429,7 @@ def get_projects_for_workspace(call: Call, workspace_gid: str) -> Response:
 
 
 # The spec names no OAuth scope for sections.
-@router.route("GET", "/projects/{project_gid}/sections")
+@endpoint("GET", "/projects/{project_gid}/sections", None)
 def get_sections_for_project(call: Call, project_gid: str) -> Response:
     project = known(call.state.projects, project_gid, "project")
     visible_workspace(call, project.workspace)
@@ -429,11 +437,11 @@ def get_sections_for_project(call: Call, project_gid: str) -> Response:
     return paginated(call, sections, f"/projects/{project.gid}/sections")
 
 
-@router.route("GET", "/sections/{section_gid}")
+@endpoint("GET", "/sections/{section_gid}", None)
 def get_section(call: Call, section_gid: str) -> Response:
     section = known(call.state.sections, section_gid, "section")
     visible_workspace(call, call.state.projects[section.project].workspace)
-    return call.answer(200, {"data": call.show(section, single=True)})
+    return call.answer_one(section)
 
 
 # --- typeahead -------------------------------------------------------------------------------
@@ -461,8 +469,28 @@ def _match_rank(query: str, *texts: str) -> int | None:
     return best
 
 
-@router.route("GET", "/workspaces/{workspace_gid}/typeahead")
-@needs("workspaces.typeahead:read")
+def _typeahead_pool(
+    state: SandboxState, workspace_gid: str, kind: str
+) -> Iterator[tuple[Any, tuple[str, ...], Any]]:
+    """What a typeahead of `kind` looks through in a workspace: each object, the texts it is
+    found by, and its order among equally good matches."""
+    if kind in ("user", "actor"):
+        for user in state.users.values():
+            if workspace_gid in user.workspaces:
+                yield user, (user.name, user.email), user.name.lower()
+    elif kind == "project":
+        for project in state.projects.values():
+            if project.workspace == workspace_gid:
+                # Open projects first, then the most recent.
+                yield project, (project.name,), (project.archived, -project.created_at)
+    elif kind == "task":
+        for task in state.tasks.values():
+            if task.workspace == workspace_gid:
+                yield task, (task.name,), (task.completed, -task.modified_at)
+    # Other kinds (tags, portfolios, teams…) exist in Asana but not in the sandbox: no results.
+
+
+@endpoint("GET", "/workspaces/{workspace_gid}/typeahead", "workspaces.typeahead:read")
 def typeahead_for_workspace(call: Call, workspace_gid: str) -> Response:
     workspace = visible_workspace(call, workspace_gid)
     # `type` is the deprecated spelling; `resource_type` wins when both are given.
@@ -472,28 +500,11 @@ def typeahead_for_workspace(call: Call, workspace_gid: str) -> Response:
         raise Refusal(400, f"resource_type: Not one of the allowed values ({allowed}): {kind}")
     count = _int_param(call, "count", 1, PAGE_MAX) or TYPEAHEAD_DEFAULT
     query = call.req.param("query") or ""
-    state = call.state
-    candidates: list[tuple[int, Any, Any]] = []
-    if kind in ("user", "actor"):
-        for user in state.users.values():
-            if workspace.gid in user.workspaces:
-                rank = _match_rank(query, user.name, user.email)
-                if rank is not None:
-                    candidates.append((rank, user.name.lower(), user))
-    elif kind == "project":
-        for project in state.projects.values():
-            if project.workspace == workspace.gid:
-                rank = _match_rank(query, project.name)
-                if rank is not None:
-                    # Open projects first, then the most recent.
-                    candidates.append((rank, (project.archived, -project.created_at), project))
-    elif kind == "task":
-        for task in state.tasks.values():
-            if task.workspace == workspace.gid:
-                rank = _match_rank(query, task.name)
-                if rank is not None:
-                    candidates.append((rank, (task.completed, -task.modified_at), task))
-    # Other kinds (tags, portfolios, teams…) exist in Asana but not in the sandbox: no results.
+    candidates = [
+        (rank, order, obj)
+        for obj, texts, order in _typeahead_pool(call.state, workspace.gid, kind)
+        if (rank := _match_rank(query, *texts)) is not None
+    ]
     candidates.sort(key=lambda c: (c[0], c[1]))
     tree = call.fields or {"name": {}}
     data = [present(obj, tree, call.ctx, single=False) for _, _, obj in candidates[:count]]
@@ -503,8 +514,7 @@ def typeahead_for_workspace(call: Call, workspace_gid: str) -> Response:
 # --- tasks -----------------------------------------------------------------------------------
 
 
-@router.route("POST", "/tasks")
-@needs("tasks:write")
+@endpoint("POST", "/tasks", "tasks:write")
 def create_task(call: Call) -> Response:
     data = read_data(call.req)
     if not any(data.get(k) for k in ("workspace", "projects", "parent")):
@@ -550,17 +560,13 @@ def create_task(call: Call) -> Response:
     )
     changes.task_created(call.state, task, call.user.gid)
     location = f"{call.req.base_url}{API_PREFIX}/tasks/{task.gid}"
-    return call.answer(201, {"data": call.show(task, single=True)}, [("Location", location)])
+    return call.answer_one(task, 201, [("Location", location)])
 
 
-@router.route("GET", "/tasks/{task_gid}")
-@needs("tasks:read")
-def get_task(call: Call, task_gid: str) -> Response:
-    return call.answer(200, {"data": call.show(visible_task(call, task_gid), single=True)})
+read_one("/tasks/{task_gid}", "tasks:read", visible_task)
 
 
-@router.route("PUT", "/tasks/{task_gid}")
-@needs("tasks:write")
+@endpoint("PUT", "/tasks/{task_gid}", "tasks:write")
 def update_task(call: Call, task_gid: str) -> Response:
     task = visible_task(call, task_gid)
     data = read_data(call.req)
@@ -582,14 +588,13 @@ def update_task(call: Call, task_gid: str) -> Response:
     if "due_on" in data:
         values["due_on"] = _due_on(data)
     changes.update_task(call.state, task, call.user.gid, values)
-    return call.answer(200, {"data": call.show(task, single=True)})
+    return call.answer_one(task)
 
 
 # --- stories ---------------------------------------------------------------------------------
 
 
-@router.route("GET", "/tasks/{task_gid}/stories")
-@needs("stories:read")
+@endpoint("GET", "/tasks/{task_gid}/stories", "stories:read")
 def get_stories_for_task(call: Call, task_gid: str) -> Response:
     task = visible_task(call, task_gid)
     stories = sorted(
@@ -599,8 +604,7 @@ def get_stories_for_task(call: Call, task_gid: str) -> Response:
     return paginated(call, stories, f"/tasks/{task.gid}/stories")
 
 
-@router.route("POST", "/tasks/{task_gid}/stories")
-@needs("stories:write")
+@endpoint("POST", "/tasks/{task_gid}/stories", "stories:write")
 def create_story_for_task(call: Call, task_gid: str) -> Response:
     task = visible_task(call, task_gid)
     data = read_data(call.req)
@@ -611,12 +615,11 @@ def create_story_for_task(call: Call, task_gid: str) -> Response:
         call.state, task, call.user.gid, *text, is_pinned=bool(_boolean(data, "is_pinned"))
     )
     location = f"{call.req.base_url}{API_PREFIX}/stories/{story.gid}"
-    return call.answer(201, {"data": call.show(story, single=True)}, [("Location", location)])
+    return call.answer_one(story, 201, [("Location", location)])
 
 
-@router.route("GET", "/stories/{story_gid}")
-@needs("stories:read")
+@endpoint("GET", "/stories/{story_gid}", "stories:read")
 def get_story(call: Call, story_gid: str) -> Response:
     story = known(call.state.stories, story_gid, "story")
     visible_task(call, story.task)
-    return call.answer(200, {"data": call.show(story, single=True)})
+    return call.answer_one(story)

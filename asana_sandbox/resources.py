@@ -70,6 +70,16 @@ PROJECT_FIELDS: dict[str, Getter] = {
     "permalink_url": lambda p, c: f"{c.base_url}/0/{p.gid}/list",
 }
 
+# Tasks and stories both carry Asana's hearts and likes; nobody in the sandbox gives any.
+NOBODY_LIKES_IT: dict[str, Getter] = {
+    "hearted": lambda o, c: False,
+    "hearts": lambda o, c: [],
+    "num_hearts": lambda o, c: 0,
+    "liked": lambda o, c: False,
+    "likes": lambda o, c: [],
+    "num_likes": lambda o, c: 0,
+}
+
 TASK_FIELDS: dict[str, Getter] = {
     "name": lambda t, c: t.name,
     "resource_subtype": lambda t, c: "default_task",
@@ -93,12 +103,7 @@ TASK_FIELDS: dict[str, Getter] = {
     "parent": lambda t, c: None,
     "tags": lambda t, c: [],
     "custom_fields": lambda t, c: [],
-    "hearted": lambda t, c: False,
-    "hearts": lambda t, c: [],
-    "num_hearts": lambda t, c: 0,
-    "liked": lambda t, c: False,
-    "likes": lambda t, c: [],
-    "num_likes": lambda t, c: 0,
+    **NOBODY_LIKES_IT,
     "actual_time_minutes": lambda t, c: None,
     "is_rendered_as_separator": lambda t, c: False,
     "permalink_url": lambda t, c: task_permalink(c.base_url, t),
@@ -150,12 +155,7 @@ STORY_FIELDS: dict[str, Getter] = {
     "is_editable": lambda s, c: True,
     "source": lambda s, c: "api",
     "target": lambda s, c: c.state.tasks[s.task],
-    "hearted": lambda s, c: False,
-    "hearts": lambda s, c: [],
-    "num_hearts": lambda s, c: 0,
-    "liked": lambda s, c: False,
-    "likes": lambda s, c: [],
-    "num_likes": lambda s, c: 0,
+    **NOBODY_LIKES_IT,
     "previews": lambda s, c: [],
 }
 

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from . import webhooks
-from .api import Call, needs, paginated, read_data, router, visible_task, visible_workspace
+from .api import Call, endpoint, paginated, read_data, read_one, visible_task, visible_workspace
 from .state import SandboxState, Webhook
 from .web import Refusal, Response
 
@@ -121,8 +121,7 @@ def _own_webhook(call: Call, gid: str) -> Webhook:
     return webhook
 
 
-@router.route("POST", "/webhooks")
-@needs("webhooks:write")
+@endpoint("POST", "/webhooks", "webhooks:write")
 def create_webhook(call: Call) -> Response:
     data = read_data(call.req)
     resource = _resource(call, data.get("resource"))
@@ -159,8 +158,7 @@ def create_webhook(call: Call) -> Response:
     return call.answer(201, payload, [("X-Hook-Secret", secret)])
 
 
-@router.route("GET", "/webhooks")
-@needs("webhooks:read")
+@endpoint("GET", "/webhooks", "webhooks:read")
 def get_webhooks(call: Call) -> Response:
     workspace_gid = call.req.param("workspace")
     if not workspace_gid:
@@ -179,14 +177,10 @@ def get_webhooks(call: Call) -> Response:
     return paginated(call, found, "/webhooks")
 
 
-@router.route("GET", "/webhooks/{webhook_gid}")
-@needs("webhooks:read")
-def get_webhook(call: Call, webhook_gid: str) -> Response:
-    return call.answer(200, {"data": call.show(_own_webhook(call, webhook_gid), single=True)})
+read_one("/webhooks/{webhook_gid}", "webhooks:read", _own_webhook)
 
 
-@router.route("PUT", "/webhooks/{webhook_gid}")
-@needs("webhooks:write")
+@endpoint("PUT", "/webhooks/{webhook_gid}", "webhooks:write")
 def update_webhook(call: Call, webhook_gid: str) -> Response:
     webhook = _own_webhook(call, webhook_gid)
     data = read_data(call.req)
@@ -195,11 +189,10 @@ def update_webhook(call: Call, webhook_gid: str) -> Response:
             raise Refusal(400, f"{key}: Cannot write this property")
     if "filters" in data:
         webhook.filters = _filters(data["filters"])
-    return call.answer(200, {"data": call.show(webhook, single=True)})
+    return call.answer_one(webhook)
 
 
-@router.route("DELETE", "/webhooks/{webhook_gid}")
-@needs("webhooks:delete")
+@endpoint("DELETE", "/webhooks/{webhook_gid}", "webhooks:delete")
 def delete_webhook(call: Call, webhook_gid: str) -> Response:
     webhooks.forget(call.state, _own_webhook(call, webhook_gid).gid)
     return call.answer(200, {"data": {}})
