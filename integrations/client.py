@@ -144,6 +144,7 @@ class ApiClient:
         self,
         method: str,
         path: str,
+        *,
         params: dict[str, Any] | None = None,
         data: Any = None,
     ) -> Any:
@@ -269,17 +270,13 @@ class AuthApiClient(ApiClient):
         headers["Authorization"] = f"Bearer {self.access_token}"
         return headers
 
-    def call(
-        self,
-        method: str,
-        path: str,
-        params: dict[str, Any] | None = None,
-        data: Any = None,
-    ) -> Any:
+    def call(self, method: str, path: str, **call: Any) -> Any:
+        """ApiClient.call as the person: a token near its expiry is renewed first, and a token
+        the tracker refuses is renewed once and the call sent again."""
         self._ensure_usable_token()
         sent_token = self.access_token
         try:
-            return super().call(method, path, params=params, data=data)
+            return super().call(method, path, **call)
         except IdentityRequired:
             raise
         except ApiUnauthorized:
@@ -287,7 +284,7 @@ class AuthApiClient(ApiClient):
             # apart). A 401 means nothing was done, so even a POST may be sent again.
             self._refresh(stale_token=sent_token)
         try:
-            return super().call(method, path, params=params, data=data)
+            return super().call(method, path, **call)
         except IdentityRequired:
             raise
         except ApiUnauthorized:

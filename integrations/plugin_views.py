@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import wraps
 from typing import Any
 
 from django import forms
@@ -105,32 +106,48 @@ def respond(
     )
 
 
-def open_action(
-    request: HtmxHttpRequest,
-    plugin: IssueTrackerPlugin,
-    issue_id: int,
-    action: str,
-    initial: Callable[[PanelContext], dict[str, Any]],
-) -> tuple[PanelContext, forms.Form, HttpResponse | None]:
-    """The start of an action (create, link): the panel, the form, and the answer when the
-    view is done already: the panel (409) while the plugin is not ready, the empty form on GET
-    (a draft kept through a reconnect comes back bound), the form with its errors (400)."""
-    panel = PanelContext.load(request, plugin, issue_id)
-    form_class = plugin.create_form_class if action == "create" else plugin.link_form_class
-    if panel.state != PanelState.READY:
-        # Actions need a configured project and a working identity.
-        return panel, form_class(), respond(request, "panel", panel.as_dict(request), status=409)
-    partial = f"{action}-form"
-    if request.method == "GET":
-        draft = pop_draft(request, panel, action)
-        form = form_class(draft, initial=initial(panel))
-        context = panel.as_dict(request, form=form, restored=draft is not None)
-        return panel, form, respond(request, partial, context)
-    form = form_class(request.POST)
-    if form.is_valid():
-        return panel, form, None
-    context = panel.as_dict(request, form=form, matches=search_matches(panel, form))
-    return panel, form, respond(request, partial, context, status=400)
+# An action's form as it starts empty: from the request and the panel.
+Initial = Callable[[HtmxHttpRequest, PanelContext], dict[str, Any]]
+# An action's work once its form is valid: from the request, the panel and the form.
+Act = Callable[[HtmxHttpRequest, PanelContext, forms.Form], HttpResponse]
+ActionView = Callable[[HtmxHttpRequest, int, IssueTrackerPlugin], HttpResponse]
+
+
+def form_action(action: str, initial: Initial) -> Callable[[Act], ActionView]:
+    """A view of an action with a form (create, link), as Sentry's issue plugins share one flow.
+
+    The view answers by itself while the plugin is not ready (the panel, 409), on GET (the
+    empty form; a draft kept through a reconnect comes back bound) and for an invalid form
+    (the form with its errors, 400); the decorated function only does the valid form's work.
+    """
+
+    def decorate(act: Act) -> ActionView:
+        @login_required
+        @require_http_methods(["GET", "POST"])
+        @wraps(act)
+        def view(request: HtmxHttpRequest, issue_id: int, plugin: Plugin) -> HttpResponse:
+            panel = PanelContext.load(request, plugin, issue_id)
+            if panel.state != PanelState.READY:
+                # Actions need a configured project and a working identity.
+                return respond(request, "panel", panel.as_dict(request), status=409)
+            form_class = (
+                plugin.create_form_class if action == "create" else plugin.link_form_class
+            )
+            partial = f"{action}-form"
+            if request.method == "GET":
+                draft = pop_draft(request, panel, action)
+                form = form_class(draft, initial=initial(request, panel))
+                context = panel.as_dict(request, form=form, restored=draft is not None)
+                return respond(request, partial, context)
+            form = form_class(request.POST)
+            if form.is_valid():
+                return act(request, panel, form)
+            context = panel.as_dict(request, form=form, matches=search_matches(panel, form))
+            return respond(request, partial, context, status=400)
+
+        return view
+
+    return decorate
 
 
 def search_matches(panel: PanelContext, form: forms.Form) -> list[dict[str, str]]:
@@ -240,18 +257,13 @@ def resolution_notice(panel: PanelContext, tasks: list[Any]) -> str:
     return f"{panel.plugin.title} was updated: the linked tasks were {what}."
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def create_view(request: HtmxHttpRequest, issue_id: int, plugin: Plugin) -> HttpResponse:
-    panel, form, answer = open_action(
-        request,
-        plugin,
-        issue_id,
-        "create",
-        lambda panel: plugin.create_initial(panel.issue, request.user, panel.options),
-    )
-    if answer is not None:
-        return answer
+def create_initial(request: HtmxHttpRequest, panel: PanelContext) -> dict[str, Any]:
+    return panel.plugin.create_initial(panel.issue, request.user, panel.options)
+
+
+@form_action("create", create_initial)
+def create_view(request: HtmxHttpRequest, panel: PanelContext, form: forms.Form) -> HttpResponse:
+    plugin = panel.plugin
     data = dict(form.cleaned_data)
     try:
         plugin.resolve_typed_choices(panel.acting_identity, panel.options, form, data)
@@ -281,19 +293,14 @@ def create_view(request: HtmxHttpRequest, issue_id: int, plugin: Plugin) -> Http
     return done(request, panel, f"{verb} {plugin.title} task “{mapping.title}”.")
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def link_view(request: HtmxHttpRequest, issue_id: int, plugin: Plugin) -> HttpResponse:
+def link_initial(request: HtmxHttpRequest, panel: PanelContext) -> dict[str, Any]:
     # The comment defaults to the issue's link as Sentry's plugin posts it.
-    panel, form, answer = open_action(
-        request,
-        plugin,
-        issue_id,
-        "link",
-        lambda panel: {"comment": f"{panel.issue.absolute_url()}?referrer={plugin.slug}_plugin"},
-    )
-    if answer is not None:
-        return answer
+    return {"comment": f"{panel.issue.absolute_url()}?referrer={panel.plugin.slug}_plugin"}
+
+
+@form_action("link", link_initial)
+def link_view(request: HtmxHttpRequest, panel: PanelContext, form: forms.Form) -> HttpResponse:
+    plugin = panel.plugin
     try:
         mapping = plugin.link(
             issue=panel.issue,

@@ -25,8 +25,13 @@ def everyone(status) -> dict:
     return dict.fromkeys((*SIGNED_IN, "anonymous"), status)
 
 
+def for_people(owner, member, outsider) -> dict:
+    """What the owner, a member and an outsider get; anonymous people are sent to log in."""
+    return {"owner": owner, "member": member, "outsider": outsider, "anonymous": "login"}
+
+
 def people_only(status) -> dict:
-    return {**dict.fromkeys(SIGNED_IN, status), "anonymous": "login"}
+    return for_people(status, status, status)
 
 
 ACCOUNT_AND_AUTH = {
@@ -50,177 +55,42 @@ ACCOUNT_AND_AUTH = {
 ADMIN_EXCEPTIONS = {"admin/login/": everyone(200), "admin/logout/": everyone(302)}
 
 EXPECTED = {
-    "": {"owner": 200, "member": 200, "outsider": 200, "anonymous": "login"},
-    "account/identities/": {"owner": 200, "member": 200, "outsider": 200, "anonymous": "login"},
-    "account/identities/disconnect/": {
-        "owner": 302,
-        "member": 302,
-        "outsider": 302,
-        "anonymous": "login",
-    },
-    "issues/<int:issue_id>/": {"owner": 200, "member": 200, "outsider": 404, "anonymous": "login"},
-    "issues/<int:issue_id>/status/": {
-        "owner": 405,
-        "member": 405,
-        "outsider": 405,
-        "anonymous": "login",
-    },
-    "issues/<int:issue_id>/plugins/asana/": {
-        "owner": 200,
-        "member": 200,
-        "outsider": 404,
-        "anonymous": "login",
-    },
-    "issues/<int:issue_id>/plugins/asana/create/": {
-        "owner": 409,
-        "member": 409,
-        "outsider": 404,
-        "anonymous": "login",
-    },
-    "issues/<int:issue_id>/plugins/asana/link/": {
-        "owner": 409,
-        "member": 409,
-        "outsider": 404,
-        "anonymous": "login",
-    },
-    "issues/<int:issue_id>/plugins/asana/unlink/": {
-        "owner": 405,
-        "member": 405,
-        "outsider": 405,
-        "anonymous": "login",
-    },
-    "issues/<int:issue_id>/plugins/asana/tasks/": {
-        "owner": 302,
-        "member": 302,
-        "outsider": 404,
-        "anonymous": "login",
-    },
-    "issues/<int:issue_id>/plugins/asana/autocomplete/": {
-        "owner": 400,
-        "member": 400,
-        "outsider": 404,
-        "anonymous": "login",
-    },
-    "projects/": {"owner": 200, "member": 200, "outsider": 200, "anonymous": "login"},
-    "projects/new/": {"owner": 200, "member": 200, "outsider": 200, "anonymous": "login"},
-    "projects/<int:project_id>/": {
-        "owner": 200,
-        "member": 200,
-        "outsider": 404,
-        "anonymous": "login",
-    },
-    "projects/<int:project_id>/rename/": {
-        "owner": 200,
-        "member": 403,
-        "outsider": 404,
-        "anonymous": "login",
-    },
-    "projects/<int:project_id>/delete/": {
-        "owner": 200,
-        "member": 403,
-        "outsider": 404,
-        "anonymous": "login",
-    },
-    "projects/<int:project_id>/keys/": {
-        "owner": 200,
-        "member": 200,
-        "outsider": 404,
-        "anonymous": "login",
-    },
-    "projects/<int:project_id>/keys/<int:key_id>/": {
-        "owner": 200,
-        "member": 403,
-        "outsider": 404,
-        "anonymous": "login",
-    },
-    "projects/<int:project_id>/keys/<int:key_id>/disable/": {
-        "owner": 405,
-        "member": 405,
-        "outsider": 405,
-        "anonymous": "login",
-    },
-    "projects/<int:project_id>/keys/<int:key_id>/enable/": {
-        "owner": 405,
-        "member": 405,
-        "outsider": 405,
-        "anonymous": "login",
-    },
-    "projects/<int:project_id>/keys/<int:key_id>/rotate/": {
-        "owner": 405,
-        "member": 405,
-        "outsider": 405,
-        "anonymous": "login",
-    },
-    "onboarding/dismiss/": {"owner": 405, "member": 405, "outsider": 405, "anonymous": "login"},
-    "projects/<int:project_id>/plugins/asana/": {
-        "owner": 200,
-        "member": 403,
-        "outsider": 404,
-        "anonymous": "login",
-    },
-    "projects/<int:project_id>/plugins/asana/autocomplete/": {
-        "owner": 400,
-        "member": 403,
-        "outsider": 404,
-        "anonymous": "login",
-    },
+    "": people_only(200),
+    "account/identities/": people_only(200),
+    "account/identities/disconnect/": people_only(302),
+    "issues/<int:issue_id>/": for_people(200, 200, 404),
+    "issues/<int:issue_id>/status/": people_only(405),
+    "issues/<int:issue_id>/plugins/asana/": for_people(200, 200, 404),
+    "issues/<int:issue_id>/plugins/asana/create/": for_people(409, 409, 404),
+    "issues/<int:issue_id>/plugins/asana/link/": for_people(409, 409, 404),
+    "issues/<int:issue_id>/plugins/asana/unlink/": people_only(405),
+    "issues/<int:issue_id>/plugins/asana/tasks/": for_people(302, 302, 404),
+    "issues/<int:issue_id>/plugins/asana/autocomplete/": for_people(400, 400, 404),
+    "projects/": people_only(200),
+    "projects/new/": people_only(200),
+    "projects/<int:project_id>/": for_people(200, 200, 404),
+    "projects/<int:project_id>/rename/": for_people(200, 403, 404),
+    "projects/<int:project_id>/delete/": for_people(200, 403, 404),
+    "projects/<int:project_id>/keys/": for_people(200, 200, 404),
+    "projects/<int:project_id>/keys/<int:key_id>/": for_people(200, 403, 404),
+    "projects/<int:project_id>/keys/<int:key_id>/disable/": people_only(405),
+    "projects/<int:project_id>/keys/<int:key_id>/enable/": people_only(405),
+    "projects/<int:project_id>/keys/<int:key_id>/rotate/": people_only(405),
+    "onboarding/dismiss/": people_only(405),
+    "projects/<int:project_id>/plugins/asana/": for_people(200, 403, 404),
+    "projects/<int:project_id>/plugins/asana/autocomplete/": for_people(400, 403, 404),
     # Automation rules: owners only. No rule exists in this world, so an owner's edit is a 404.
-    "projects/<int:project_id>/rules/": {
-        "owner": 200,
-        "member": 403,
-        "outsider": 404,
-        "anonymous": "login",
-    },
-    "projects/<int:project_id>/rules/new/": {
-        "owner": 200,
-        "member": 403,
-        "outsider": 404,
-        "anonymous": "login",
-    },
-    "projects/<int:project_id>/rules/<int:rule_id>/": {
-        "owner": 404,
-        "member": 403,
-        "outsider": 404,
-        "anonymous": "login",
-    },
-    "projects/<int:project_id>/rules/<int:rule_id>/delete/": {
-        "owner": 405,
-        "member": 405,
-        "outsider": 405,
-        "anonymous": "login",
-    },
-    "projects/<int:project_id>/rules/<int:rule_id>/toggle/": {
-        "owner": 405,
-        "member": 405,
-        "outsider": 405,
-        "anonymous": "login",
-    },
+    "projects/<int:project_id>/rules/": for_people(200, 403, 404),
+    "projects/<int:project_id>/rules/new/": for_people(200, 403, 404),
+    "projects/<int:project_id>/rules/<int:rule_id>/": for_people(404, 403, 404),
+    "projects/<int:project_id>/rules/<int:rule_id>/delete/": people_only(405),
+    "projects/<int:project_id>/rules/<int:rule_id>/toggle/": people_only(405),
     # The resolution sync line: a fragment for htmx (plain browsers go to the issue).
-    "issues/<int:issue_id>/resolution-sync/": {
-        "owner": 302,
-        "member": 302,
-        "outsider": 404,
-        "anonymous": "login",
-    },
-    "issues/<int:issue_id>/resolution-sync/retry/": {
-        "owner": 405,
-        "member": 405,
-        "outsider": 405,
-        "anonymous": "login",
-    },
+    "issues/<int:issue_id>/resolution-sync/": for_people(302, 302, 404),
+    "issues/<int:issue_id>/resolution-sync/retry/": people_only(405),
     # Bulk create: a POST from the issue list, and the results page of the person's own run.
-    "issues/bulk/<slug:slug>/": {
-        "owner": 405,
-        "member": 405,
-        "outsider": 405,
-        "anonymous": "login",
-    },
-    "issues/bulk/runs/<int:run_id>/": {
-        "owner": 404,
-        "member": 404,
-        "outsider": 404,
-        "anonymous": "login",
-    },
+    "issues/bulk/<slug:slug>/": people_only(405),
+    "issues/bulk/runs/<int:run_id>/": people_only(404),
     # Asana's webhook deliveries: public, POST only, each checked by its signature
     # (tests/webhooks/test_receiver.py).
     "hooks/asana/<int:webhook_id>/": everyone(405),
