@@ -45,9 +45,7 @@ def env_float(name: str, default: float) -> float:
     return _env_number(name, default, float, "a number")
 
 
-def _env_number(
-    name: str, default: _Number, parse: Callable[[str], _Number], what: str
-) -> _Number:
+def _env_number(name: str, default: _Number, parse: Callable[[str], _Number], what: str) -> _Number:
     """The variable read with `parse` (int or float), or `default` when unset or blank."""
     raw = os.environ.get(name)
     if raw is None or raw.strip() == "":

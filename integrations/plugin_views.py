@@ -130,9 +130,7 @@ def form_action(action: str, initial: Initial) -> Callable[[Act], ActionView]:
             if panel.state != PanelState.READY:
                 # Actions need a configured project and a working identity.
                 return respond(request, "panel", panel.as_dict(request), status=409)
-            form_class = (
-                plugin.create_form_class if action == "create" else plugin.link_form_class
-            )
+            form_class = plugin.create_form_class if action == "create" else plugin.link_form_class
             partial = f"{action}-form"
             if request.method == "GET":
                 draft = pop_draft(request, panel, action)
