@@ -6,7 +6,7 @@ import pytest
 from django.core.cache import cache
 
 from asana_sandbox import start_sandbox
-from tests.support import make_user, reset_sandbox
+from tests.support import clear_sandbox_log, connect_identity, make_user, reset_sandbox
 from tracker.models import Event, Issue, Membership, Organization, Project
 
 
@@ -110,3 +110,11 @@ def sandbox(sandbox_server, settings):
     settings.ASANA_BASE_URL = sandbox_server.url
     cache.clear()
     return sandbox_server
+
+
+@pytest.fixture
+def connected_owner(owner, sandbox):
+    """The owner's identity, connected to the sandbox's Ada; the sandbox's log starts empty."""
+    identity = connect_identity(owner, sandbox)
+    clear_sandbox_log(sandbox)
+    return identity

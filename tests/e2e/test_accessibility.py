@@ -6,12 +6,10 @@ from __future__ import annotations
 import pytest
 
 from tests.e2e.axe import assert_accessible, violations
-from tests.support import connect_identity
 from tests.support.browser import (
-    configure,
+    connected_account,
     expect,
     log_in,
-    make_account,
     open_create_form,
     open_form,
     open_panel,
@@ -38,9 +36,8 @@ def test_pages_before_logging_in_are_accessible(page, app):
 
 
 def test_pages_of_a_person_with_asana_connected_are_accessible(page, app):
-    user, project, issues = make_account("ada@example.com")
-    connect_identity(user, app.sandbox)
-    configure(project)
+    account = connected_account(app)
+    project, issues = account.project, account.issues
     log_in(page, "ada@example.com")
     assert_accessible(page)  # the issue list
 
@@ -86,14 +83,10 @@ def test_the_scan_finds_a_violation(page, app):
 def test_plugin_states_are_accessible(page, app):
     """The Asana panel's other states: a task linked (its Unlink button), the link search and
     the settings' default search open, and linking by name without JavaScript."""
-    from integrations.asana.plugin import plugin
-    from tests.support import EXISTING_TASK
-
-    user, project, issues = make_account("ada@example.com")
-    identity = connect_identity(user, app.sandbox)
-    configure(project)
+    account = connected_account(app)
+    project, issues = account.project, account.issues
     issue = issues[0]
-    plugin.link(issue=issue, user=user, identity=identity, external_id=EXISTING_TASK, comment="")
+    account.link(issue)
     log_in(page, "ada@example.com")
     open_panel(page, issue)
     unlink = page.get_by_role("button", name="Unlink Fix N+1")

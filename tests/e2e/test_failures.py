@@ -8,14 +8,12 @@ import re
 import pytest
 from social_django.models import UserSocialAuth
 
-from tests.support import connect_identity
 from tests.support.browser import (
     BACKEND_PROJECT,
-    configure,
+    connected_account,
     consent,
     expect,
     log_in,
-    make_account,
     open_create_form,
     open_panel,
     pick,
@@ -32,12 +30,10 @@ TASKS = "/api/1.0/tasks"
 @pytest.fixture
 def ready(page, app):
     """Ada, connected to the sandbox, on a configured issue's page with the panel loaded."""
-    user, project, issues = make_account("ada@example.com")
-    connect_identity(user, app.sandbox)
-    configure(project)
+    account = connected_account(app)
     log_in(page, "ada@example.com")
-    open_panel(page, issues[0])
-    return user, issues[0]
+    open_panel(page, account.issues[0])
+    return account.user, account.issues[0]
 
 
 def test_an_expired_token_is_refreshed_silently(page, app, ready):

@@ -7,14 +7,12 @@ import pytest
 
 from integrations.models import ExternalIssue
 from tests.e2e.axe import assert_accessible
-from tests.support import connect_identity
 from tests.support.browser import (
     BACKEND_PROJECT,
     GRACE,
-    configure,
+    connected_account,
     expect,
     log_in,
-    make_account,
     open_create_form,
     open_panel,
     settle,
@@ -31,10 +29,7 @@ def type_in(page, selector: str, text: str) -> None:
 
 
 def test_keyboard_only_create_with_the_combobox(page, app):
-    user, project, issues = make_account("ada@example.com")
-    connect_identity(user, app.sandbox)
-    configure(project)
-    issue = issues[0]
+    issue = connected_account(app).issues[0]
     errors: list[str] = []
     page.on(
         "console", lambda message: errors.append(message.text) if message.type == "error" else None

@@ -9,7 +9,7 @@ from social_django.models import UserSocialAuth
 from tests.e2e.axe import assert_accessible
 from tests.support import SANDBOX_ADA, connect_identity
 from tests.support.browser import (
-    configure,
+    configured_account,
     consent,
     expect,
     log_in,
@@ -27,12 +27,11 @@ def press_connect(page) -> None:
 
 def issue_without_identity(page):
     """Ada's configured project, her first issue open, no Asana connected; Connect pressed."""
-    user, project, issues = make_account("ada@example.com")
-    configure(project)
+    issue = configured_account().issues[0]
     log_in(page, "ada@example.com")
-    open_panel(page, issues[0])
+    open_panel(page, issue)
     press_connect(page)
-    return issues[0]
+    return issue
 
 
 def test_decline_then_connect_from_the_issue_page(page, app):

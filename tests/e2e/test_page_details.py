@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support import connect_identity
 from tests.support.browser import (
-    configure,
+    connected_account,
     expect,
     log_in,
     make_account,
@@ -47,11 +46,8 @@ def test_logging_out_confirms_it(page, app):
 
 
 def test_an_old_success_banner_goes_when_the_next_action_fails(page, app):
-    user, project, issues = make_account("ada@example.com")
-    connect_identity(user, app.sandbox)
-    configure(project)
+    issue = connected_account(app).issues[0]
     log_in(page, "ada@example.com")
-    issue = issues[0]
     page.goto(issue.get_absolute_url())
     wait_for_panel(page)
     # Resolve as a browser without htmx would: the page comes back with a success banner.

@@ -5,22 +5,17 @@ from __future__ import annotations
 
 import pytest
 
-from integrations.asana.plugin import plugin
 from tests.e2e.axe import assert_accessible
-from tests.support import EXISTING_TASK, connect_identity
-from tests.support.browser import configure, expect, log_in, make_account, open_panel, settle
+from tests.support import EXISTING_TASK
+from tests.support.browser import connected_account, expect, log_in, open_panel, settle
 
 pytestmark = pytest.mark.e2e
 
 
 def test_resolve_refreshes_the_panel_and_says_asana_was_updated(page, app):
-    user, project, issues = make_account("ada@example.com")
-    identity = connect_identity(user, app.sandbox)
-    config = configure(project)
-    config.options["sync_resolution"] = True
-    config.save()
-    issue = issues[0]
-    plugin.link(issue=issue, user=user, identity=identity, external_id=EXISTING_TASK, comment="")
+    account = connected_account(app, sync_resolution=True)
+    issue = account.issues[0]
+    account.link(issue, EXISTING_TASK)
     log_in(page, "ada@example.com")
     open_panel(page, issue)
     status = page.locator(f"#task-status-{EXISTING_TASK}")

@@ -13,11 +13,10 @@ from integrations.asana.plugin import ERR_AUTH_NOT_CONFIGURED
 from tests.support import SANDBOX_ADA
 from tests.support.browser import (
     PASSWORD,
-    configure,
+    configured_account,
     consent,
     expect,
     log_in,
-    make_account,
     open_panel,
     screenshot,
 )
@@ -57,9 +56,8 @@ def test_sign_up_lands_on_the_issue_list_and_opens_a_sample_issue(page, app):
 
 
 def test_connect_asana_from_the_issue_panel_returns_to_the_same_issue(page, app):
-    user, project, issues = make_account("ada@example.com")
-    configure(project)
-    issue = issues[1]
+    account = configured_account()
+    issue = account.issues[1]
     log_in(page, "ada@example.com")
     open_panel(page, issue)
     panel = page.locator("#plugin-asana")
@@ -72,7 +70,7 @@ def test_connect_asana_from_the_issue_panel_returns_to_the_same_issue(page, app)
     expect(panel).to_contain_text("Workspace: Acme Engineering")
     expect(panel.get_by_role("link", name="Create task")).to_be_visible()
     expect(panel).not_to_contain_text(ERR_AUTH_NOT_CONFIGURED)
-    identity = UserSocialAuth.objects.get(user=user, provider="asana")
+    identity = UserSocialAuth.objects.get(user=account.user, provider="asana")
     assert identity.uid == app.user_gid(SANDBOX_ADA)
     # The code was exchanged once, with PKCE, at the sandbox.
     assert [e["status"] for e in app.log("POST", "/-/oauth_token")] == [200]

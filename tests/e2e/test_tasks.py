@@ -12,7 +12,7 @@ from tests.support.browser import (
     BACKEND_PROJECT,
     ENGINEERING,
     GRACE,
-    configure,
+    connected_account,
     expect,
     log_in,
     make_account,
@@ -86,15 +86,13 @@ def test_owner_configures_the_workspace_and_creates_a_task_with_typeahead_picks(
 
 
 def test_another_issue_links_to_the_task_with_a_comment(page, app):
-    user, project, issues = make_account("ada@example.com")
-    identity = connect_identity(user, app.sandbox)
-    configure(project)
-    first, second = issues[0], issues[1]
+    account = connected_account(app)
+    first, second = account.issues[0], account.issues[1]
     # The task the previous journey creates in the browser, made here without it.
     created, _ = plugin.create(
         issue=first,
-        user=user,
-        identity=identity,
+        user=account.user,
+        identity=account.identity,
         options={"workspace": ENGINEERING},
         data={"title": TASK_NAME, "description": "", "project": BACKEND_PROJECT},
         idempotency_key="",
@@ -124,14 +122,10 @@ def test_another_issue_links_to_the_task_with_a_comment(page, app):
 
 
 def test_unlink_updates_the_panel_without_a_reload(page, app):
-    user, project, issues = make_account("ada@example.com")
-    identity = connect_identity(user, app.sandbox)
-    configure(project)
-    issue = issues[0]
+    account = connected_account(app)
+    issue = account.issues[0]
     existing = "1200000000000015"  # a seeded task in Backend
-    mapping = plugin.link(
-        issue=issue, user=user, identity=identity, external_id=existing, comment=""
-    )
+    mapping = account.link(issue, existing)
     log_in(page, "ada@example.com")
     open_panel(page, issue)
     panel = page.locator("#plugin-asana")

@@ -6,16 +6,8 @@ from __future__ import annotations
 import pytest
 
 from integrations.models import ExternalIssue
-from tests.support import connect_identity
-from tests.support.browser import (
-    BACKEND_PROJECT,
-    ENGINEERING,
-    GRACE,
-    configure,
-    expect,
-    log_in,
-    make_account,
-)
+from tests.support import BACKEND_AND_GRACE
+from tests.support.browser import ENGINEERING, connected_account, expect, log_in
 
 pytestmark = pytest.mark.e2e
 
@@ -37,18 +29,9 @@ def expect_in_panel(page, text: str) -> None:
 
 def test_create_link_and_unlink_work_without_javascript(nojs_page, app):
     page = nojs_page
-    user, project, issues = make_account("ada@example.com")
-    connect_identity(user, app.sandbox)
-    config = configure(project)
     # Defaults the person overrides on the create page: both edits must be honoured.
-    config.options |= {
-        "project": BACKEND_PROJECT,
-        "project_label": "Backend",
-        "assignee": GRACE,
-        "assignee_label": "Grace Hopper",
-    }
-    config.save()
-    first, second = issues[0], issues[1]
+    account = connected_account(app, **BACKEND_AND_GRACE)
+    first, second = account.issues[0], account.issues[1]
     log_in(page, "ada@example.com")
 
     page.goto(first.get_absolute_url())

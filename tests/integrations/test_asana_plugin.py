@@ -12,6 +12,7 @@ from integrations.asana.gids import parse_task_reference
 from integrations.asana.plugin import ERR_AUTH_NOT_CONFIGURED
 from integrations.models import ExternalIssue, PluginConfig
 from tests.support import (
+    BACKEND_AND_GRACE,
     BACKEND_PROJECT,
     ENGINEERING,
     EXISTING_TASK,
@@ -20,15 +21,12 @@ from tests.support import (
     clear_sandbox_log,
     connect_identity,
     fault,
+    panel_url,
     sandbox_log,
 )
 from tracker.models import Activity
 
 pytestmark = pytest.mark.django_db
-
-
-def url(name: str, issue) -> str:
-    return reverse(f"plugin_asana_{name}", args=[issue.pk])
 
 
 @pytest.fixture
@@ -39,10 +37,8 @@ def configured(project, owner):
 
 
 @pytest.fixture
-def ready(owner_client, owner, sandbox, configured):
+def ready(owner_client, connected_owner, configured):
     """Ada's Tasklink account, connected to the sandbox's Ada, in a configured project."""
-    connect_identity(owner, sandbox)
-    clear_sandbox_log(sandbox)
     return owner_client
 
 
@@ -55,18 +51,18 @@ def received(sandbox, method: str, path: str) -> list[dict]:
 
 def test_panel_asks_owners_to_configure_and_members_to_ask(client, owner, member, issue):
     client.force_login(owner)
-    content = client.get(url("panel", issue), headers=HTMX).content.decode()
+    content = client.get(panel_url("panel", issue), headers=HTMX).content.decode()
     assert (
         "Configure Asana" in content
         and reverse("plugin_asana_settings", args=[issue.project_id]) in content
     )
     client.force_login(member)
-    content = client.get(url("panel", issue), headers=HTMX).content.decode()
+    content = client.get(panel_url("panel", issue), headers=HTMX).content.decode()
     assert "An owner of Acme can configure it" in content and "Configure Asana" not in content
 
 
 def test_panel_without_identity_says_err_auth_not_configured(owner_client, issue, configured):
-    content = owner_client.get(url("panel", issue), headers=HTMX).content.decode()
+    content = owner_client.get(panel_url("panel", issue), headers=HTMX).content.decode()
     assert ERR_AUTH_NOT_CONFIGURED in content
     assert reverse("social:begin", args=["asana"]) in content
     assert f'name="next" value="{issue.get_absolute_url()}"' in content
@@ -78,15 +74,15 @@ def test_panel_with_identity_needing_reconnect_offers_reconnect(
     identity = connect_identity(owner, sandbox)
     identity.extra_data["needs_reconnect"] = True
     identity.save()
-    content = owner_client.get(url("panel", issue), headers=HTMX).content.decode()
+    content = owner_client.get(panel_url("panel", issue), headers=HTMX).content.decode()
     assert "Reconnect Asana" in content
 
 
 def test_ready_panel_shows_workspace_and_actions_then_caches_workspaces(ready, issue, sandbox):
-    content = ready.get(url("panel", issue), headers=HTMX).content.decode()
+    content = ready.get(panel_url("panel", issue), headers=HTMX).content.decode()
     assert "Acme Engineering" in content and "Create task" in content
     assert "No Asana task is linked" in content
-    ready.get(url("panel", issue), headers=HTMX)
+    ready.get(panel_url("panel", issue), headers=HTMX)
     assert len(received(sandbox, "GET", "/api/1.0/workspaces")) == 1
 
 
@@ -97,7 +93,7 @@ def test_loading_the_issue_page_calls_asana_zero_times(ready, issue, sandbox):
 
 
 def test_panel_without_javascript_is_a_whole_page(ready, issue):
-    response = ready.get(url("panel", issue))
+    response = ready.get(panel_url("panel", issue))
     assert b"<html" in response.content and b"Create task" in response.content
 
 
@@ -114,13 +110,7 @@ def test_owner_configures_the_workspace_and_defaults(owner_client, owner, projec
     assert PluginConfig.objects.get(project=project).options["workspace"] == ENGINEERING
     owner_client.post(
         settings_url,
-        {
-            "workspace": ENGINEERING,
-            "project": BACKEND_PROJECT,
-            "project_label": "Backend",
-            "assignee": GRACE,
-            "assignee_label": "Grace Hopper",
-        },
+        {"workspace": ENGINEERING, **BACKEND_AND_GRACE},
     )
     options = PluginConfig.objects.get(project=project).options
     assert options["project"] == BACKEND_PROJECT and options["assignee"] == GRACE
@@ -156,7 +146,7 @@ def test_members_cannot_configure_and_outsiders_get_404(member_client, outsider,
 
 
 def test_create_form_defaults_from_the_issue(ready, issue):
-    content = ready.get(url("create", issue), headers=HTMX).content.decode()
+    content = ready.get(panel_url("create", issue), headers=HTMX).content.decode()
     assert f'value="{issue.title}"' in content
     assert f"http://testserver/issues/{issue.pk}/?referrer=asana_plugin" in content
     assert "```" not in content and "ZeroDivisionError: division by zero" in content
@@ -168,14 +158,11 @@ def test_create_form_defaults_from_the_issue(ready, issue):
 
 def test_create_sends_exactly_the_fields_and_records_everything(ready, owner, issue, sandbox):
     response = ready.post(
-        url("create", issue),
+        panel_url("create", issue),
         {
             "title": "Fix the discount",
             "description": "See the issue",
-            "project": BACKEND_PROJECT,
-            "assignee": GRACE,
-            "project_label": "Backend",
-            "assignee_label": "Grace Hopper",
+            **BACKEND_AND_GRACE,
             "idempotency_key": "a" * 32,
         },
         headers=HTMX,
@@ -205,13 +192,13 @@ def test_create_sends_exactly_the_fields_and_records_everything(ready, owner, is
 
 
 def test_create_body_is_the_json_asana_expects(ready, issue, sandbox):
-    ready.post(url("create", issue), {"title": "Only a name", "description": ""})
+    ready.post(panel_url("create", issue), {"title": "Only a name", "description": ""})
     [entry] = received(sandbox, "POST", "/api/1.0/tasks")
     assert entry["body"] == {"data": {"name": "Only a name", "notes": "", "workspace": ENGINEERING}}
 
 
 def test_create_without_javascript_lands_on_the_panel_showing_the_task(ready, issue):
-    response = ready.post(url("create", issue), {"title": "Plain form", "description": "x"})
+    response = ready.post(panel_url("create", issue), {"title": "Plain form", "description": "x"})
     assert response.status_code == 302
     assert response["Location"] == f"{issue.get_absolute_url()}#panel-asana"
     assert ExternalIssue.objects.filter(issue=issue, title="Plain form").exists()
@@ -223,7 +210,7 @@ def test_create_without_javascript_lands_on_the_panel_showing_the_task(ready, is
 
 def test_typed_project_name_without_javascript_is_resolved(ready, issue, sandbox):
     ready.post(
-        url("create", issue),
+        panel_url("create", issue),
         {"title": "Typed", "project_label": "Backend", "assignee_label": "grace"},
     )
     task = next(t for t in sandbox.state.tasks.values() if t.name == "Typed")
@@ -232,7 +219,7 @@ def test_typed_project_name_without_javascript_is_resolved(ready, issue, sandbox
 
 def test_typed_project_that_matches_nothing_is_explained(ready, issue, sandbox):
     response = ready.post(
-        url("create", issue), {"title": "Typed", "project_label": "No such project zzz"}
+        panel_url("create", issue), {"title": "Typed", "project_label": "No such project zzz"}
     )
     assert response.status_code == 400
     assert "No Asana project matches “No such project zzz”" in response.content.decode()
@@ -241,7 +228,7 @@ def test_typed_project_that_matches_nothing_is_explained(ready, issue, sandbox):
 
 def test_missing_name_is_an_inline_error(ready, issue, sandbox):
     response = ready.post(
-        url("create", issue), {"title": "  ", "description": "kept notes"}, headers=HTMX
+        panel_url("create", issue), {"title": "  ", "description": "kept notes"}, headers=HTMX
     )
     assert response.status_code == 400
     assert b"Give the task a name." in response.content or b"This field is required" in (
@@ -253,8 +240,8 @@ def test_missing_name_is_an_inline_error(ready, issue, sandbox):
 
 def test_double_submit_creates_one_task(ready, issue, sandbox):
     data = {"title": "Once", "description": "", "idempotency_key": "b" * 32}
-    first = ready.post(url("create", issue), data, headers=HTMX)
-    second = ready.post(url("create", issue), data, headers=HTMX)
+    first = ready.post(panel_url("create", issue), data, headers=HTMX)
+    second = ready.post(panel_url("create", issue), data, headers=HTMX)
     assert first.status_code == second.status_code == 200
     assert "Already created" in second.content.decode()
     assert len(received(sandbox, "POST", "/api/1.0/tasks")) == 1
@@ -268,29 +255,23 @@ def test_double_submit_creates_one_task(ready, issue, sandbox):
 def test_asana_failure_keeps_the_typed_input(ready, issue, sandbox, status, words):
     fault(sandbox, path="/api/1.0/tasks", method="POST", status=status, times=1, retry_after=30)
     response = ready.post(
-        url("create", issue), {"title": "Keep me", "description": "my notes"}, headers=HTMX
+        panel_url("create", issue), {"title": "Keep me", "description": "my notes"}, headers=HTMX
     )
     content = response.content.decode()
     assert response.status_code in (400, 502)
     assert 'value="Keep me"' in content and "my notes" in content
     assert "message-error" in content and words.lower() in content.lower()
     assert not ExternalIssue.objects.exists()
-    retry = ready.post(url("create", issue), {"title": "Keep me"}, headers=HTMX)
+    retry = ready.post(panel_url("create", issue), {"title": "Keep me"}, headers=HTMX)
     assert retry.status_code == 200 and ExternalIssue.objects.count() == 1
 
 
 def test_last_used_project_and_assignee_become_the_defaults(ready, issue, project):
     ready.post(
-        url("create", issue),
-        {
-            "title": "First",
-            "project": BACKEND_PROJECT,
-            "project_label": "Backend",
-            "assignee": GRACE,
-            "assignee_label": "Grace Hopper",
-        },
+        panel_url("create", issue),
+        {"title": "First", **BACKEND_AND_GRACE},
     )
-    content = ready.get(url("create", issue), headers=HTMX).content.decode()
+    content = ready.get(panel_url("create", issue), headers=HTMX).content.decode()
     assert f'value="{BACKEND_PROJECT}"' in content and 'value="Grace Hopper"' in content
 
 
@@ -299,7 +280,7 @@ def test_last_used_project_and_assignee_become_the_defaults(ready, issue, projec
 
 def test_link_with_a_comment_posts_the_story(ready, issue, sandbox):
     response = ready.post(
-        url("link", issue),
+        panel_url("link", issue),
         {"issue_id": EXISTING_TASK, "comment": "Seen in production"},
         headers=HTMX,
     )
@@ -313,13 +294,13 @@ def test_link_with_a_comment_posts_the_story(ready, issue, sandbox):
 
 
 def test_link_without_a_comment_posts_no_story(ready, issue, sandbox):
-    ready.post(url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""})
+    ready.post(panel_url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""})
     assert received(sandbox, "POST", f"/api/1.0/tasks/{EXISTING_TASK}/stories") == []
     assert ExternalIssue.objects.filter(issue=issue).count() == 1
 
 
 def test_link_form_defaults_the_comment_to_the_issue_url(ready, issue):
-    content = ready.get(url("link", issue), headers=HTMX).content.decode()
+    content = ready.get(panel_url("link", issue), headers=HTMX).content.decode()
     assert f"http://testserver/issues/{issue.pk}/" in content
 
 
@@ -333,7 +314,7 @@ def test_link_form_defaults_the_comment_to_the_issue_url(ready, issue):
     ],
 )
 def test_a_pasted_task_url_links_the_task(ready, issue, pasted):
-    ready.post(url("link", issue), {"issue_id": pasted, "comment": ""})
+    ready.post(panel_url("link", issue), {"issue_id": pasted, "comment": ""})
     assert ExternalIssue.objects.get(issue=issue).external_id == EXISTING_TASK
 
 
@@ -345,9 +326,9 @@ def test_parse_task_reference_refuses_what_is_not_a_task():
 
 
 def test_linking_a_task_twice_says_so(ready, issue, sandbox):
-    ready.post(url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""})
+    ready.post(panel_url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""})
     response = ready.post(
-        url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""}, headers=HTMX
+        panel_url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""}, headers=HTMX
     )
     assert response.status_code == 400
     assert b"already linked to this issue" in response.content
@@ -356,7 +337,7 @@ def test_linking_a_task_twice_says_so(ready, issue, sandbox):
 
 def test_linking_an_unknown_task_shows_asanas_message(ready, issue):
     response = ready.post(
-        url("link", issue), {"issue_id": "1999999999999999", "comment": "x"}, headers=HTMX
+        panel_url("link", issue), {"issue_id": "1999999999999999", "comment": "x"}, headers=HTMX
     )
     assert response.status_code == 400
     assert b"message-error" in response.content and b"1999999999999999" in response.content
@@ -364,9 +345,9 @@ def test_linking_an_unknown_task_shows_asanas_message(ready, issue):
 
 
 def test_unlink_removes_the_mapping_only(ready, issue, sandbox):
-    ready.post(url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""}, headers=HTMX)
+    ready.post(panel_url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""}, headers=HTMX)
     clear_sandbox_log(sandbox)
-    response = ready.post(url("unlink", issue), {"issue_id": EXISTING_TASK}, headers=HTMX)
+    response = ready.post(panel_url("unlink", issue), {"issue_id": EXISTING_TASK}, headers=HTMX)
     content = response.content.decode()
     assert "The task itself was not changed in Asana" in content
     assert "No Asana task is linked" in content
@@ -389,7 +370,7 @@ def test_unlink_removes_the_mapping_only(ready, issue, sandbox):
 )
 def test_autocomplete_answers_sentrys_json_shape(ready, issue, field, query, expected):
     response = ready.get(
-        url("autocomplete", issue), {"autocomplete_field": field, "autocomplete_query": query}
+        panel_url("autocomplete", issue), {"autocomplete_field": field, "autocomplete_query": query}
     )
     assert response.status_code == 200
     results = json.loads(response.content)[field]
@@ -399,8 +380,8 @@ def test_autocomplete_answers_sentrys_json_shape(ready, issue, field, query, exp
 
 def test_autocomplete_for_htmx_is_an_options_fragment_and_cached(ready, issue, sandbox):
     params = {"autocomplete_field": "project", "project_label": "back"}
-    first = ready.get(url("autocomplete", issue), params, headers=HTMX).content.decode()
-    ready.get(url("autocomplete", issue), params, headers=HTMX)
+    first = ready.get(panel_url("autocomplete", issue), params, headers=HTMX).content.decode()
+    ready.get(panel_url("autocomplete", issue), params, headers=HTMX)
     assert 'data-pick-for="id_project"' in first and "Backend" in first
     assert len(received(sandbox, "GET", f"/api/1.0/workspaces/{ENGINEERING}/typeahead")) == 1
 
@@ -409,14 +390,15 @@ def test_autocomplete_asana_failure_is_a_502_with_the_message_as_on_create(ready
     # One status policy for tracker failures, whatever the action.
     fault(sandbox, path=f"/api/1.0/workspaces/{ENGINEERING}/typeahead", status=500, times=2)
     response = ready.get(
-        url("autocomplete", issue), {"autocomplete_field": "project", "autocomplete_query": "x"}
+        panel_url("autocomplete", issue),
+        {"autocomplete_field": "project", "autocomplete_query": "x"},
     )
     assert response.status_code == 502
     assert json.loads(response.content)["error"].startswith("Asana is having trouble (HTTP 500)")
 
 
 def test_autocomplete_refuses_unknown_fields(ready, issue):
-    response = ready.get(url("autocomplete", issue), {"autocomplete_field": "password"})
+    response = ready.get(panel_url("autocomplete", issue), {"autocomplete_field": "password"})
     assert response.status_code == 400
 
 
@@ -426,13 +408,13 @@ def test_autocomplete_refuses_unknown_fields(ready, issue):
 @pytest.mark.parametrize("name", ["panel", "create", "link", "autocomplete", "tasks"])
 def test_outsider_gets_404_on_every_plugin_url(client, outsider, issue, configured, name):
     client.force_login(outsider)
-    assert client.get(url(name, issue)).status_code == 404
+    assert client.get(panel_url(name, issue)).status_code == 404
 
 
 @pytest.mark.parametrize("name", ["create", "link", "unlink"])
 def test_outsider_cannot_act(client, outsider, issue, configured, name):
     client.force_login(outsider)
-    response = client.post(url(name, issue), {"title": "x", "issue_id": EXISTING_TASK})
+    response = client.post(panel_url(name, issue), {"title": "x", "issue_id": EXISTING_TASK})
     assert response.status_code == 404
     assert not ExternalIssue.objects.exists()
 
@@ -444,7 +426,7 @@ def test_issue_list_marks_and_filters_issues_with_tasks(ready, issue, project):
     from tracker.models import Issue
 
     other = Issue.objects.create(project=project, title="Unlinked issue")
-    ready.post(url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""})
+    ready.post(panel_url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""})
     linked = ready.get(reverse("issue_list") + "?linked=linked").content.decode()
     assert issue.title in linked and other.title not in linked and "badge-asana" in linked
     unlinked = ready.get(reverse("issue_list") + "?linked=unlinked").content.decode()
@@ -452,21 +434,21 @@ def test_issue_list_marks_and_filters_issues_with_tasks(ready, issue, project):
 
 
 def test_status_sync_shows_a_task_completed_in_asana(ready, issue, sandbox):
-    ready.post(url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""})
+    ready.post(panel_url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""})
     # Right after linking, the sync uses what Asana just answered.
-    ready.get(url("tasks", issue), headers=HTMX)
+    ready.get(panel_url("tasks", issue), headers=HTMX)
     assert len(received(sandbox, "GET", f"/api/1.0/tasks/{EXISTING_TASK}")) == 1
     # A minute later the sync reads the task again and sees it completed in Asana.
     sandbox.state.tasks[EXISTING_TASK].completed = True
     cache.clear()
-    content = ready.get(url("tasks", issue), headers=HTMX).content.decode()
+    content = ready.get(panel_url("tasks", issue), headers=HTMX).content.decode()
     assert "Completed" in content and 'hx-swap-oob="true"' in content
     assert ExternalIssue.objects.get(issue=issue).completed is True
     assert len(received(sandbox, "GET", f"/api/1.0/tasks/{EXISTING_TASK}")) == 2
 
 
 def test_browser_line_breaks_reach_asana_as_newlines(ready, issue, sandbox):
-    ready.post(url("create", issue), {"title": "Lines", "description": "one\r\ntwo"})
+    ready.post(panel_url("create", issue), {"title": "Lines", "description": "one\r\ntwo"})
     task = next(t for t in sandbox.state.tasks.values() if t.name == "Lines")
     assert task.notes == "one\ntwo"
 
@@ -498,7 +480,7 @@ def test_typed_default_that_matches_nothing_is_explained(ready, project):
 
 
 def test_resolution_is_not_followed_unless_the_project_asks(ready, issue, sandbox):
-    ready.post(url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""})
+    ready.post(panel_url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""})
     ready.post(reverse("issue_set_status", args=[issue.pk]), {"status": "resolved"})
     assert sandbox.state.tasks[EXISTING_TASK].completed is False
     assert received(sandbox, "PUT", f"/api/1.0/tasks/{EXISTING_TASK}") == []
@@ -518,7 +500,7 @@ def test_resolving_without_an_identity_says_the_tasks_were_not_updated(
 ):
     configured.options["sync_resolution"] = True
     configured.save()
-    ready.post(url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""})
+    ready.post(panel_url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""})
     client.force_login(member)
     response = client.post(
         reverse("issue_set_status", args=[issue.pk]), {"status": "resolved"}, follow=True

@@ -10,39 +10,27 @@ from django.urls import reverse
 
 from integrations.models import ExternalIssue, PluginConfig
 from tests.support import (
+    BACKEND_AND_GRACE,
     BACKEND_PROJECT,
     ENGINEERING,
     EXISTING_TASK,
     GRACE,
     HTMX,
-    clear_sandbox_log,
     connect_identity,
     fault,
+    panel_url,
     sandbox_log,
 )
 
 pytestmark = pytest.mark.django_db
 
 
-def url(name: str, issue) -> str:
-    return reverse(f"plugin_asana_{name}", args=[issue.pk])
-
-
 @pytest.fixture
-def ready(owner_client, owner, sandbox, project):
+def ready(owner_client, connected_owner, project):
+    """Ada connected, in a project whose new tasks go to Backend, assigned to Grace."""
     PluginConfig.objects.create(
-        project=project,
-        plugin="asana",
-        options={
-            "workspace": ENGINEERING,
-            "project": BACKEND_PROJECT,
-            "project_label": "Backend",
-            "assignee": GRACE,
-            "assignee_label": "Grace Hopper",
-        },
+        project=project, plugin="asana", options={"workspace": ENGINEERING, **BACKEND_AND_GRACE}
     )
-    connect_identity(owner, sandbox)
-    clear_sandbox_log(sandbox)
     return owner_client
 
 
@@ -54,11 +42,8 @@ def defaults(**changes: str) -> dict[str, str]:
     """The create form as the page sends it with the project's defaults, then edited."""
     data = {
         "title": "Edited",
-        "project": BACKEND_PROJECT,
-        "project_label": "Backend",
+        **BACKEND_AND_GRACE,
         "project_picked": "Backend",
-        "assignee": GRACE,
-        "assignee_label": "Grace Hopper",
         "assignee_picked": "Grace Hopper",
     }
     return data | changes
@@ -67,7 +52,7 @@ def defaults(**changes: str) -> dict[str, str]:
 def test_clearing_the_default_project_without_javascript_creates_it_in_no_project(
     ready, issue, sandbox
 ):
-    ready.post(url("create", issue), defaults(project_label=""))
+    ready.post(panel_url("create", issue), defaults(project_label=""))
     task = created(sandbox, "Edited")
     assert task.projects == [] and task.assignee == GRACE
 
@@ -76,26 +61,26 @@ def test_changing_the_default_assignee_without_javascript_assigns_the_typed_pers
     ready, issue, sandbox
 ):
     alan = sandbox.state.find_user("alan@acme.test").gid
-    ready.post(url("create", issue), defaults(assignee_label="Alan Turing"))
+    ready.post(panel_url("create", issue), defaults(assignee_label="Alan Turing"))
     task = created(sandbox, "Edited")
     assert task.assignee == alan and BACKEND_PROJECT in task.projects
 
 
 def test_an_unchanged_pick_is_kept_without_a_search(ready, issue, sandbox):
-    ready.post(url("create", issue), defaults())
+    ready.post(panel_url("create", issue), defaults())
     task = created(sandbox, "Edited")
     assert task.assignee == GRACE and task.projects == [BACKEND_PROJECT]
     assert not [e for e in sandbox_log(sandbox) if "typeahead" in e["path"]]
 
 
 def test_the_create_form_sends_the_picked_labels_with_the_ids(ready, issue):
-    content = ready.get(url("create", issue), headers=HTMX).content.decode()
+    content = ready.get(panel_url("create", issue), headers=HTMX).content.decode()
     assert 'name="project_picked" id="id_project_picked" value="Backend"' in content
     assert 'name="assignee_picked" id="id_assignee_picked" value="Grace Hopper"' in content
 
 
 def test_typeaheads_are_aria_comboboxes(ready, issue):
-    content = ready.get(url("create", issue), headers=HTMX).content.decode()
+    content = ready.get(panel_url("create", issue), headers=HTMX).content.decode()
     for name in ("project", "assignee"):
         assert (
             f'role="combobox" aria-autocomplete="list" aria-expanded="false" '
@@ -108,7 +93,7 @@ def test_typeaheads_are_aria_comboboxes(ready, issue):
 
 def test_options_are_listbox_options_carrying_the_tasks_name(ready, issue):
     response = ready.get(
-        url("autocomplete", issue),
+        panel_url("autocomplete", issue),
         {"autocomplete_field": "issue_id", "autocomplete_query": "N+1"},
         headers=HTMX,
     )
@@ -119,13 +104,13 @@ def test_options_are_listbox_options_carrying_the_tasks_name(ready, issue):
 
 
 def test_linking_by_name_without_javascript_lists_the_matching_tasks(ready, issue, sandbox):
-    response = ready.post(url("link", issue), {"issue_id_label": "N+1", "comment": ""})
+    response = ready.post(panel_url("link", issue), {"issue_id_label": "N+1", "comment": ""})
     assert response.status_code == 400
     content = response.content.decode()
     assert "Tasks matching “N+1”: pick one" in content
     assert f'<input type="radio" name="issue_id_match" value="{EXISTING_TASK}">' in content
     picked = ready.post(
-        url("link", issue),
+        panel_url("link", issue),
         {
             "issue_id_label": "N+1",
             "issue_id": "",
@@ -139,13 +124,15 @@ def test_linking_by_name_without_javascript_lists_the_matching_tasks(ready, issu
 
 
 def test_linking_by_a_name_that_matches_nothing_says_so(ready, issue):
-    response = ready.post(url("link", issue), {"issue_id_label": "zzz nothing", "comment": ""})
+    response = ready.post(
+        panel_url("link", issue), {"issue_id_label": "zzz nothing", "comment": ""}
+    )
     assert "No Asana task matches “zzz nothing”." in response.content.decode()
 
 
 def test_unlink_without_javascript_lands_on_the_panel(ready, issue):
-    ready.post(url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""})
-    response = ready.post(url("unlink", issue), {"issue_id": EXISTING_TASK})
+    ready.post(panel_url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""})
+    response = ready.post(panel_url("unlink", issue), {"issue_id": EXISTING_TASK})
     assert response["Location"] == f"{issue.get_absolute_url()}#panel-asana"
 
 
@@ -157,7 +144,7 @@ def test_an_unknown_task_is_explained_in_tasklinks_words_and_asanas_text_logged(
 ):
     caplog.set_level("INFO", logger="tasklink.plugins.asana")
     response = ready.post(
-        url("link", issue), {"issue_id": "1299999999999999", "comment": ""}, headers=HTMX
+        panel_url("link", issue), {"issue_id": "1299999999999999", "comment": ""}, headers=HTMX
     )
     content = response.content.decode()
     assert "Unknown object" not in content
@@ -168,7 +155,7 @@ def test_an_unknown_task_is_explained_in_tasklinks_words_and_asanas_text_logged(
 
 def test_a_rate_limit_says_when_to_try_again_without_asanas_wording(ready, issue, sandbox):
     fault(sandbox, path="/api/1.0/tasks", method="POST", status=429, times=1, retry_after=30)
-    response = ready.post(url("create", issue), {"title": "Later"}, headers=HTMX)
+    response = ready.post(panel_url("create", issue), {"title": "Later"}, headers=HTMX)
     content = response.content.decode()
     assert "Please retry" not in content and "given amount of time" not in content
     assert "Asana is receiving too many requests right now. Try again in 30 seconds." in content
@@ -176,7 +163,7 @@ def test_a_rate_limit_says_when_to_try_again_without_asanas_wording(ready, issue
 
 def test_a_refused_field_says_what_to_do(ready, issue):
     response = ready.post(
-        url("create", issue),
+        panel_url("create", issue),
         {"title": "Bad assignee", "assignee": "1200000000000099", "assignee_label": "Nobody"},
         headers=HTMX,
     )
@@ -211,7 +198,7 @@ def test_saving_settings_keeps_the_workspace_name_for_the_panel(ready, project, 
 
     cache.clear()
     fault(sandbox, path="/api/1.0/workspaces", method="GET", status=503, times=5)
-    panel = ready.get(url("panel", issue), headers=HTMX).content.decode()
+    panel = ready.get(panel_url("panel", issue), headers=HTMX).content.decode()
     assert "Workspace: Acme Engineering" in panel
 
 
@@ -252,38 +239,38 @@ def test_a_status_change_tells_the_page_and_the_panel_listens(ready, issue):
     assert json.loads(response["HX-Trigger"]) == {"issue-status-changed": {}}
     page = ready.get(issue.get_absolute_url()).content.decode()
     assert 'hx-trigger="issue-status-changed from:body, tasks-synced from:body"' in page
-    assert f"{url('panel', issue)}?after=status" in page
+    assert f"{panel_url('panel', issue)}?after=status" in page
 
 
 def test_the_panel_after_resolve_says_asana_was_updated(
     ready, issue, project, django_capture_on_commit_callbacks
 ):
     sync_on(project)
-    ready.post(url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""})
+    ready.post(panel_url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""})
     # The sync runs on the worker once the status change commits (eager here).
     with django_capture_on_commit_callbacks(execute=True):
         ready.post(reverse("issue_set_status", args=[issue.pk]), {"status": "resolved"})
-    panel = ready.get(url("panel", issue), {"after": "status"}, headers=HTMX).content.decode()
+    panel = ready.get(panel_url("panel", issue), {"after": "status"}, headers=HTMX).content.decode()
     assert "Asana was updated: the linked tasks were marked completed." in panel
     assert "Completed" in panel
     with django_capture_on_commit_callbacks(execute=True):
         ready.post(reverse("issue_set_status", args=[issue.pk]), {"status": "unresolved"})
-    panel = ready.get(url("panel", issue), {"after": "status"}, headers=HTMX).content.decode()
+    panel = ready.get(panel_url("panel", issue), {"after": "status"}, headers=HTMX).content.decode()
     assert "Asana was updated: the linked tasks were reopened." in panel
 
 
 def test_no_update_claimed_when_sync_is_off_or_a_task_did_not_follow(
     ready, issue, project, sandbox
 ):
-    ready.post(url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""})
+    ready.post(panel_url("link", issue), {"issue_id": EXISTING_TASK, "comment": ""})
     ready.post(reverse("issue_set_status", args=[issue.pk]), {"status": "resolved"})
-    panel = ready.get(url("panel", issue), {"after": "status"}, headers=HTMX).content.decode()
+    panel = ready.get(panel_url("panel", issue), {"after": "status"}, headers=HTMX).content.decode()
     assert "was updated" not in panel
     sync_on(project)
     ready.post(reverse("issue_set_status", args=[issue.pk]), {"status": "unresolved"})
     fault(sandbox, path=f"/api/1.0/tasks/{EXISTING_TASK}", method="PUT", status=500)
     ready.post(reverse("issue_set_status", args=[issue.pk]), {"status": "resolved"})
-    panel = ready.get(url("panel", issue), {"after": "status"}, headers=HTMX).content.decode()
+    panel = ready.get(panel_url("panel", issue), {"after": "status"}, headers=HTMX).content.decode()
     assert "was updated" not in panel
 
 
@@ -295,7 +282,7 @@ def test_notes_go_to_asana_as_rich_text_with_the_stack_trace_in_pre(ready, issue
 
     notes = default_notes(issue)
     assert "```" not in notes
-    ready.post(url("create", issue), {"title": "Rich", "description": notes})
+    ready.post(panel_url("create", issue), {"title": "Rich", "description": notes})
     [entry] = [e for e in sandbox_log(sandbox, "/api/1.0/tasks") if e["method"] == "POST"]
     sent = entry["body"]["data"]
     assert "notes" not in sent

@@ -4,28 +4,17 @@ task references that are not URLs."""
 from __future__ import annotations
 
 import pytest
-import requests
-from django.urls import reverse
 
 from integrations.models import ExternalIssue, PluginConfig
-from tests.support import connect_identity, make_user, sandbox_log
+from tests.support import ENGINEERING, HTMX, connect_identity, make_user, panel_url, sandbox_log
 from tracker.models import Activity, Issue, Membership, Organization, Project
 
 pytestmark = pytest.mark.django_db
 
-ENGINEERING = "1200000000000001"
-HTMX = {"HX-Request": "true"}
-
-
-def url(name: str, issue) -> str:
-    return reverse(f"plugin_asana_{name}", args=[issue.pk])
-
 
 @pytest.fixture
-def ready(owner_client, owner, sandbox, project):
+def ready(owner_client, connected_owner, project):
     PluginConfig.objects.create(project=project, plugin="asana", options={"workspace": ENGINEERING})
-    connect_identity(owner, sandbox)
-    requests.delete(f"{sandbox.url}/_sandbox/requests", timeout=5)
     return owner_client
 
 
@@ -44,13 +33,13 @@ def their_issue(db, sandbox):
     them = Client()
     them.force_login(person)
     data = {"title": "Their secret task", "idempotency_key": "d" * 32}
-    assert them.post(url("create", issue), data, headers=HTMX).status_code == 200
+    assert them.post(panel_url("create", issue), data, headers=HTMX).status_code == 200
     return issue
 
 
 def test_an_idempotency_key_from_another_issue_creates_a_task_here(ready, issue, their_issue):
     response = ready.post(
-        url("create", issue), {"title": "Mine", "idempotency_key": "d" * 32}, headers=HTMX
+        panel_url("create", issue), {"title": "Mine", "idempotency_key": "d" * 32}, headers=HTMX
     )
     content = response.content.decode()
     assert response.status_code == 200
@@ -61,8 +50,8 @@ def test_an_idempotency_key_from_another_issue_creates_a_task_here(ready, issue,
 
 def test_the_same_key_on_the_same_issue_still_creates_once(ready, issue, sandbox):
     data = {"title": "Once", "idempotency_key": "e" * 32}
-    ready.post(url("create", issue), data, headers=HTMX)
-    second = ready.post(url("create", issue), data, headers=HTMX)
+    ready.post(panel_url("create", issue), data, headers=HTMX)
+    second = ready.post(panel_url("create", issue), data, headers=HTMX)
     assert "Already created" in second.content.decode()
     posts = [e for e in sandbox_log(sandbox, "/api/1.0/tasks") if e["method"] == "POST"]
     assert len(posts) == 1
@@ -110,13 +99,15 @@ def test_a_task_url_with_another_scheme_is_not_stored_in_the_activity(ready, iss
 
 
 def test_the_link_comment_defaults_to_the_issue_link_with_the_referrer(ready, issue):
-    content = ready.get(url("link", issue), headers=HTMX).content.decode()
+    content = ready.get(panel_url("link", issue), headers=HTMX).content.decode()
     assert f"http://testserver/issues/{issue.pk}/?referrer=asana_plugin" in content
 
 
 @pytest.mark.parametrize("value", ["http://[::1", "https://x]/task/1", "http://[::1]:x/0/1/2"])
 def test_a_broken_task_url_is_a_form_error_not_a_500(ready, issue, sandbox, value):
-    response = ready.post(url("link", issue), {"issue_id": value, "comment": ""}, headers=HTMX)
+    response = ready.post(
+        panel_url("link", issue), {"issue_id": value, "comment": ""}, headers=HTMX
+    )
     assert response.status_code == 400
     assert "paste an Asana task URL" in response.content.decode()
     assert not ExternalIssue.objects.exists()
@@ -125,7 +116,7 @@ def test_a_broken_task_url_is_a_form_error_not_a_500(ready, issue, sandbox, valu
 @pytest.mark.parametrize("value", ["http://[::1", "https://x]/task/1"])
 def test_the_autocomplete_answers_a_broken_url_query(ready, issue, value):
     response = ready.get(
-        url("autocomplete", issue),
+        panel_url("autocomplete", issue),
         {"autocomplete_field": "issue_id", "autocomplete_query": value},
     )
     assert response.status_code == 200

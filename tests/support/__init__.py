@@ -16,6 +16,7 @@ import pytest
 import requests
 from django.contrib.auth import get_user_model
 from django.db import connection
+from django.urls import reverse
 from social_django.models import UserSocialAuth
 
 from asana_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxServer
@@ -29,6 +30,14 @@ ENGINEERING = "1200000000000001"  # the "Acme Engineering" workspace
 GRACE = "1200000000000004"  # "Grace Hopper", in Acme Engineering
 BACKEND_PROJECT = "1200000000000008"  # "Backend", in Acme Engineering
 EXISTING_TASK = "1200000000000015"  # "Fix N+1 query …", in Acme Engineering
+# New tasks in Backend, assigned to Grace: a project's defaults, or the create form's fields
+# once both are picked.
+BACKEND_AND_GRACE = {
+    "project": BACKEND_PROJECT,
+    "project_label": "Backend",
+    "assignee": GRACE,
+    "assignee_label": "Grace Hopper",
+}
 
 HTMX = {"HX-Request": "true"}
 TIMEOUT = 5
@@ -85,6 +94,14 @@ def connect_identity(
         name=person["name"],
         email=person["email"],
     )
+
+
+# --- pages ---------------------------------------------------------------------------------------
+
+
+def panel_url(action: str, issue, plugin: str = "asana") -> str:
+    """The URL of an issue's plugin panel (action "panel") or of one of its actions."""
+    return reverse(f"plugin_{plugin}_{action}", args=[issue.pk])
 
 
 # --- the sandbox's controls --------------------------------------------------------------------

@@ -8,11 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
-from tests.support import BACKEND_PROJECT, ENGINEERING, GRACE, SANDBOX_ADA
+from tests.support import (
+    BACKEND_PROJECT,
+    ENGINEERING,
+    EXISTING_TASK,
+    GRACE,
+    SANDBOX_ADA,
+    connect_identity,
+)
 
 __all__ = ["BACKEND_PROJECT", "ENGINEERING", "GRACE"]
 
@@ -93,12 +101,45 @@ def make_account(email: str):
     return user, issues[0].project, issues
 
 
-def configure(project, workspace: str = ENGINEERING):
+def configure(project, workspace: str = ENGINEERING, **options):
+    """The project's Asana settings: the workspace, and any other `options` (defaults, syncs)."""
     from integrations.models import PluginConfig
 
     return PluginConfig.objects.create(
-        project=project, plugin="asana", options={"workspace": workspace}
+        project=project, plugin="asana", options={"workspace": workspace, **options}
     )
+
+
+@dataclass
+class Account:
+    """An account as sign-up makes it, its project configured for Asana."""
+
+    user: Any
+    project: Any
+    issues: list
+    config: Any
+    identity: Any = None  # None until connected
+
+    def link(self, issue, task: str = EXISTING_TASK):
+        """Link the sandbox's `task` to `issue` as the panel would, without a comment."""
+        from integrations.asana.plugin import plugin
+
+        return plugin.link(
+            issue=issue, user=self.user, identity=self.identity, external_id=task, comment=""
+        )
+
+
+def configured_account(email: str = "ada@example.com", **options) -> Account:
+    """`make_account`, its project configured for Asana (with `options`); nothing connected."""
+    user, project, issues = make_account(email)
+    return Account(user, project, issues, configure(project, **options))
+
+
+def connected_account(app: App, email: str = "ada@example.com", **options) -> Account:
+    """`configured_account`, connected to the sandbox's Ada."""
+    account = configured_account(email, **options)
+    account.identity = connect_identity(account.user, app.sandbox)
+    return account
 
 
 def log_in(page, email: str) -> None:
