@@ -1,31 +1,16 @@
-"""One sandbox for the whole session, reset to its seed before every test.
+"""The sandbox's own tests: people with tokens and the seed's gids, on the suite's one
+sandbox (`sandbox` in tests/conftest.py: started once, reset to its seed before each test).
 
-The sandbox needs no database and no Django settings: these are plain pytest tests.
+These tests need no database: they speak to the sandbox over HTTP only.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-import requests
 
-from asana_sandbox import SandboxServer, start_sandbox
+from asana_sandbox import SandboxServer
 
 from .helpers import ADA, GRACE, KATHERINE, Client, client_for
-
-
-@pytest.fixture(scope="session")
-def sandbox() -> Iterator[SandboxServer]:
-    with start_sandbox() as server:
-        yield server
-
-
-@pytest.fixture(autouse=True)
-def fresh(sandbox: SandboxServer) -> None:
-    """Every test starts from the seed, with the default configuration and no tokens."""
-    response = requests.post(f"{sandbox.url}/_sandbox/reset", timeout=5)
-    assert response.status_code == 200
 
 
 @pytest.fixture
@@ -63,4 +48,18 @@ def seed(sandbox: SandboxServer) -> dict[str, str]:
         "marketing_task": next(
             t.gid for t in state.tasks.values() if t.name == "New pricing page copy"
         ),
+    }
+
+
+@pytest.fixture
+def compact(seed: dict[str, str]) -> dict[str, dict[str, str]]:
+    """Seed objects as Asana shows them inside another object: gid, resource_type and name."""
+    return {
+        "grace": {"gid": seed["grace"], "resource_type": "user", "name": "Grace Hopper"},
+        "backend": {"gid": seed["backend"], "resource_type": "project", "name": "Backend"},
+        "engineering": {
+            "gid": seed["engineering"],
+            "resource_type": "workspace",
+            "name": "Acme Engineering",
+        },
     }

@@ -11,10 +11,10 @@ from urllib.parse import parse_qs, urlsplit
 
 import requests
 
-from asana_sandbox import SandboxServer
+from asana_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxServer
 
-CLIENT_ID = "sandbox-client-id"
-CLIENT_SECRET = "sandbox-client-secret"
+CLIENT_ID = DEFAULT_CLIENT_ID
+CLIENT_SECRET = DEFAULT_CLIENT_SECRET
 REDIRECT_URI = "http://tasklink.test/auth/complete/asana/"
 # The seed's people, as tests refer to them.
 ADA = "ada@acme.test"  # in both workspaces

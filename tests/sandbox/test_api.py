@@ -284,7 +284,7 @@ def create(client, **data) -> requests.Response:
     return client.post("/tasks", json={"data": data})
 
 
-def test_create_task_in_a_project_answers_201_with_the_full_task(ada, sandbox, seed):
+def test_create_task_in_a_project_answers_201_with_the_full_task(ada, sandbox, seed, compact):
     answer = create(
         ada,
         projects=[seed["backend"]],
@@ -301,14 +301,8 @@ def test_create_task_in_a_project_answers_201_with_the_full_task(ada, sandbox, s
     assert task["name"] == "Crash in checkout"
     assert task["notes"] == "Seen 12 times.\nhttp://tasklink.test/issues/1/"
     assert task["completed"] is False
-    assert task["assignee"] == {
-        "gid": seed["grace"],
-        "resource_type": "user",
-        "name": "Grace Hopper",
-    }
-    assert task["projects"] == [
-        {"gid": seed["backend"], "resource_type": "project", "name": "Backend"}
-    ]
+    assert task["assignee"] == compact["grace"]
+    assert task["projects"] == [compact["backend"]]
     assert task["workspace"]["gid"] == seed["engineering"]
     assert task["permalink_url"] == f"{sandbox.url}/0/{seed['backend']}/{task['gid']}"
     assert task["created_at"].endswith("Z")
@@ -418,28 +412,18 @@ def test_create_task_refuses_bad_fields(ada, seed, data):
     assert create(ada, **data).status_code == 400
 
 
-def test_get_task_answers_the_fields_tasklink_reads(ada, seed):
+def test_get_task_answers_the_fields_tasklink_reads(ada, seed, compact):
     task = ada.get(f"/tasks/{seed['engineering_task']}").json()["data"]
 
     assert task["name"] == "Fix N+1 query on the issue list endpoint"
     for field in ("permalink_url", "completed", "notes", "created_at", "modified_at"):
         assert field in task
-    assert task["assignee"] == {
-        "gid": seed["grace"],
-        "resource_type": "user",
-        "name": "Grace Hopper",
-    }
-    assert task["projects"] == [
-        {"gid": seed["backend"], "resource_type": "project", "name": "Backend"}
-    ]
-    assert task["workspace"] == {
-        "gid": seed["engineering"],
-        "resource_type": "workspace",
-        "name": "Acme Engineering",
-    }
+    assert task["assignee"] == compact["grace"]
+    assert task["projects"] == [compact["backend"]]
+    assert task["workspace"] == compact["engineering"]
 
 
-def test_opt_fields_answers_gid_resource_type_and_only_what_was_asked(ada, seed):
+def test_opt_fields_answers_gid_resource_type_and_only_what_was_asked(ada, seed, compact):
     answer = ada.get(
         f"/tasks/{seed['engineering_task']}",
         params={"opt_fields": "name,assignee.name,projects.name,workspace,completed"},
@@ -455,14 +439,8 @@ def test_opt_fields_answers_gid_resource_type_and_only_what_was_asked(ada, seed)
         "workspace",
         "completed",
     }
-    assert task["assignee"] == {
-        "gid": seed["grace"],
-        "resource_type": "user",
-        "name": "Grace Hopper",
-    }
-    assert task["projects"] == [
-        {"gid": seed["backend"], "resource_type": "project", "name": "Backend"}
-    ]
+    assert task["assignee"] == compact["grace"]
+    assert task["projects"] == [compact["backend"]]
     # A field named without sub-fields answers just the object's identity.
     assert task["workspace"] == {"gid": seed["engineering"], "resource_type": "workspace"}
 
