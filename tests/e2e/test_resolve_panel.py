@@ -13,7 +13,7 @@ pytestmark = pytest.mark.e2e
 
 
 def test_resolve_refreshes_the_panel_and_says_asana_was_updated(page, app):
-    account = connected_account(app, sync_resolution=True)
+    account = connected_account(app, options={"sync_resolution": True})
     issue = account.issues[0]
     account.link(issue, EXISTING_TASK)
     log_in(page, "ada@example.com")

@@ -30,7 +30,7 @@ def expect_in_panel(page, text: str) -> None:
 def test_create_link_and_unlink_work_without_javascript(nojs_page, app):
     page = nojs_page
     # Defaults the person overrides on the create page: both edits must be honoured.
-    account = connected_account(app, **BACKEND_AND_GRACE)
+    account = connected_account(app, options=BACKEND_AND_GRACE)
     first, second = account.issues[0], account.issues[1]
     log_in(page, "ada@example.com")
 

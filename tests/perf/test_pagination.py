@@ -13,49 +13,56 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def small_pages(monkeypatch):
+def small_pages(monkeypatch, project):
     # Five issues stand in for a million: exact counts up to 3, two issues a page.
     monkeypatch.setattr(paginator, "EXACT_UP_TO", 3)
     monkeypatch.setattr(views, "ISSUES_PER_PAGE", 2)
+    make_issues(project, 5)
+
+
+def estimate(monkeypatch, rows: int) -> None:
+    """The planner's estimate of the issues' rows, whatever the table really holds."""
+    monkeypatch.setattr(paginator.EstimatedCountPaginator, "estimated_rows", lambda self: rows)
+
+
+def all_issues(client, page: int | None = None) -> str:
+    """The issue list of every status, as first opened or at `page`."""
+    query = {"status": "all"} if page is None else {"status": "all", "page": page}
+    return client.get(reverse("issue_list"), query).content.decode()
 
 
 def test_small_lists_show_the_exact_total(owner_client, project):
     make_issues(project, 30)
-    body = owner_client.get(reverse("issue_list") + "?status=all").content.decode()
+    body = all_issues(owner_client)
     assert "Page 1 of 2 · 30 issues" in body
     assert "about" not in body
 
 
-def test_large_lists_show_an_approximate_total(owner_client, project, small_pages):
-    make_issues(project, 5)
-    body = owner_client.get(reverse("issue_list") + "?status=all").content.decode()
+def test_large_lists_show_an_approximate_total(owner_client, small_pages):
+    body = all_issues(owner_client)
     assert "Page 1 of about" in body
     assert "Older →" in body
 
 
 def test_an_estimate_too_high_never_links_past_the_last_issue(
-    owner_client, project, small_pages, monkeypatch
+    owner_client, small_pages, monkeypatch
 ):
-    make_issues(project, 5)
-    monkeypatch.setattr(paginator.EstimatedCountPaginator, "estimated_rows", lambda self: 100)
-    last = owner_client.get(reverse("issue_list") + "?status=all&page=3").content.decode()
+    estimate(monkeypatch, 100)
+    last = all_issues(owner_client, page=3)
     assert "Page 3 of about 50 · about 100 issues" in last
     assert last.count('class="issue-row') == 1
     assert "Older →" not in last
     assert "← Newer" in last
 
 
-def test_an_estimate_too_low_still_links_to_older_issues(
-    owner_client, project, small_pages, monkeypatch
-):
-    make_issues(project, 5)
-    monkeypatch.setattr(paginator.EstimatedCountPaginator, "estimated_rows", lambda self: 1)
-    first = owner_client.get(reverse("issue_list") + "?status=all").content.decode()
+def test_an_estimate_too_low_still_links_to_older_issues(owner_client, small_pages, monkeypatch):
+    estimate(monkeypatch, 1)
+    first = all_issues(owner_client)
     assert "about 4 issues" in first  # never below what the capped count saw
-    second = owner_client.get(reverse("issue_list") + "?status=all&page=2").content.decode()
+    second = all_issues(owner_client, page=2)
     assert second.count('class="issue-row') == 2
     assert "Older →" in second
-    third = owner_client.get(reverse("issue_list") + "?status=all&page=3").content.decode()
+    third = all_issues(owner_client, page=3)
     assert third.count('class="issue-row') == 1
     assert "Older →" not in third
 

@@ -101,12 +101,12 @@ def make_account(email: str):
     return user, issues[0].project, issues
 
 
-def configure(project, workspace: str = ENGINEERING, **options):
+def configure(project, workspace: str = ENGINEERING, options: dict | None = None):
     """The project's Asana settings: the workspace, and any other `options` (defaults, syncs)."""
     from integrations.models import PluginConfig
 
     return PluginConfig.objects.create(
-        project=project, plugin="asana", options={"workspace": workspace, **options}
+        project=project, plugin="asana", options={"workspace": workspace, **(options or {})}
     )
 
 
@@ -129,15 +129,17 @@ class Account:
         )
 
 
-def configured_account(email: str = "ada@example.com", **options) -> Account:
+def configured_account(email: str = "ada@example.com", options: dict | None = None) -> Account:
     """`make_account`, its project configured for Asana (with `options`); nothing connected."""
     user, project, issues = make_account(email)
-    return Account(user, project, issues, configure(project, **options))
+    return Account(user, project, issues, configure(project, options=options))
 
 
-def connected_account(app: App, email: str = "ada@example.com", **options) -> Account:
+def connected_account(
+    app: App, email: str = "ada@example.com", options: dict | None = None
+) -> Account:
     """`configured_account`, connected to the sandbox's Ada."""
-    account = configured_account(email, **options)
+    account = configured_account(email, options)
     account.identity = connect_identity(account.user, app.sandbox)
     return account
 
