@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from integrations.models import ExternalIssue, PluginConfig
+from integrations.models import PluginConfig
+from tests.support import link_task
 from tracker.models import Issue, Organization, Project
 
 pytestmark = pytest.mark.django_db
@@ -15,23 +16,15 @@ MAPPINGS = reverse("admin:integrations_externalissue_changelist")
 
 @pytest.fixture
 def mapping(issue, owner):
-    return ExternalIssue.objects.create(
-        issue=issue,
-        provider="asana",
-        external_id="1200000000000052",
-        title="Fix login",
-        url="https://app.asana.com/0/0/1200000000000052",
-        created_by=owner,
-    )
+    url = "https://app.asana.com/0/0/1200000000000052"
+    return link_task(issue, "1200000000000052", "Fix login", url=url, created_by=owner)
 
 
 @pytest.fixture
 def other_mapping(project):
     # The 40th issue of the project: short id BACKEND-14 (base 36).
     other = Issue.objects.create(project=project, number=40, title="Other")
-    return ExternalIssue.objects.create(
-        issue=other, provider="asana", external_id="1200000000000099", title="Unrelated"
-    )
+    return link_task(other, "1200000000000099", "Unrelated")
 
 
 def listed(admin_client, **query) -> str:

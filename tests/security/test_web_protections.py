@@ -9,8 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from integrations.models import ExternalIssue, PluginConfig
-from tests.support import connect_identity
+from integrations.models import PluginConfig
+from tests.support import connect_identity, link_task
 
 pytestmark = pytest.mark.django_db
 TEMPLATES = Path(__file__).resolve().parents[2] / "templates"
@@ -104,14 +104,7 @@ def test_asana_text_is_escaped_in_the_panel(owner_client, owner, issue, project,
         project=project, plugin="asana", options={"workspace": "1200000000000001"}
     )
     connect_identity(owner, sandbox)
-    ExternalIssue.objects.create(
-        issue=issue,
-        provider="asana",
-        external_id="1",
-        title="<script>alert(1)</script>",
-        url="javascript:alert(1)",
-        created_by=owner,
-    )
+    link_task(issue, "1", "<script>alert(1)</script>", url="javascript:alert(1)", created_by=owner)
     content = owner_client.get(
         f"/issues/{issue.pk}/plugins/asana/", headers={"HX-Request": "true"}
     ).content.decode()

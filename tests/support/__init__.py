@@ -20,6 +20,7 @@ from django.urls import reverse
 from social_django.models import UserSocialAuth
 
 from asana_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxServer
+from integrations.models import ExternalIssue
 
 # --- the sandbox's seed, as the tests name it --------------------------------------------------
 
@@ -76,6 +77,13 @@ def make_identity(
     }
     data.update(extra)
     return UserSocialAuth.objects.create(user=user, provider=provider, uid=uid, extra_data=data)
+
+
+def link_task(issue, external_id: str, title: str = "", **fields: Any) -> ExternalIssue:
+    """An Asana task linked to `issue`, as the panel records it (`fields`: url, created_by…)."""
+    return ExternalIssue.objects.create(
+        issue=issue, provider="asana", external_id=external_id, title=title, **fields
+    )
 
 
 def connect_identity(
