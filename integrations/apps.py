@@ -26,6 +26,6 @@ class IntegrationsConfig(AppConfig):
         issue_first_seen.connect(receivers.on_first_seen)
         issue_regressed.connect(receivers.on_regressed)
         issue_events_added.connect(receivers.on_events_added)
-        tracker_onboarding.register(onboarding.asana_steps)
+        tracker_onboarding.register(onboarding.plugin_steps)
         # Loading the plugins now connects their own signals (e.g. watching linked tasks).
         registry.plugins()

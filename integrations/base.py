@@ -27,6 +27,7 @@ from integrations.exceptions import AlreadyLinked, ApiError, CreateInProgress
 from integrations.models import ExternalIssue, PluginConfig
 from tracker.links import http_url
 from tracker.models import Activity, Issue, Project
+from tracker.onboarding import Step
 
 T = TypeVar("T")
 
@@ -174,6 +175,11 @@ class IssueTrackerPlugin:
     def connection_note(self) -> str:
         """A line for the identities page, e.g. that a sandbox stands in for the tracker."""
         return ""
+
+    def onboarding_steps(self, user: Any) -> list[Step]:
+        """The getting-started checklist's steps for this tracker (connect, configure), each
+        read from real state so it ticks itself off."""
+        return []
 
     # --- configuration ------------------------------------------------------------------
 

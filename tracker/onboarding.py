@@ -1,5 +1,6 @@
-"""The getting-started checklist: create a project → send a first error → connect Asana →
-choose a workspace. Each step is read from real state, so it ticks itself off.
+"""The getting-started checklist: create a project → send a first error → then the trackers'
+steps (connect, choose where tasks go). Each step is read from real state, so it ticks itself
+off.
 
 The tracker knows its own two steps. Integrations add theirs by registering a function here
 (see integrations/onboarding.py): the tracker never imports integrations.

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.urls import URLPattern, URLResolver, path, reverse
 from social_django.models import UserSocialAuth
 
-from integrations.asana import sync, views
+from integrations.asana import onboarding, sync, views
 from integrations.asana import webhooks as _webhooks  # noqa: F401  (connects its signals)
 from integrations.asana.client import AsanaClient
 from integrations.asana.forms import CreateTaskForm, LinkTaskForm, UnlinkTaskForm
@@ -21,6 +21,7 @@ from integrations.asana.rule_action import RuleActionForm
 from integrations.base import IssueTrackerPlugin, RemoteTask
 from integrations.exceptions import ApiError, ApiNotFound, InvalidInput
 from tracker.models import Issue
+from tracker.onboarding import Step
 
 ASANA_URL = "https://app.asana.com"
 
@@ -71,6 +72,9 @@ class AsanaPlugin(IssueTrackerPlugin):
 
     def settings_url(self, project_id: int) -> str:
         return reverse("plugin_asana_settings", args=[project_id])
+
+    def onboarding_steps(self, user: Any) -> list[Step]:
+        return onboarding.asana_steps(user)
 
     def extra_urlpatterns(self) -> list[URLPattern | URLResolver]:
         settings_path = "projects/<int:project_id>/plugins/asana/"
