@@ -72,3 +72,19 @@ def test_without_javascript_the_new_workspace_is_saved_and_its_defaults_offered(
     expect(page.locator("#messages")).to_have_text("Asana settings saved for Sample app.")
     expect(page.locator("#id_project_label")).to_have_value("Website Redesign")
     assert PluginConfig.objects.get(project=project).options["workspace"] == MARKETING
+
+
+def test_on_a_phone_the_settings_radios_sit_beside_their_labels(page, app):
+    project = saved_engineering(app)
+    log_in(page, "ada@example.com")
+    page.set_viewport_size({"width": 390, "height": 900})
+    page.goto(f"/projects/{project.pk}/plugins/asana/")
+    radio = page.get_by_role("radio", name="Leave the issue as it is")
+    label = page.locator("label.choice").first
+    radio_box, label_box = radio.bounding_box(), label.bounding_box()
+    # A normal radio on the label's first line, not a full-width circle above a bold label.
+    assert radio_box["width"] < 30 and radio_box["height"] < 30
+    assert radio_box["y"] - label_box["y"] < 15
+    assert label.evaluate("e => getComputedStyle(e).fontWeight") == "400"
+    overflow = "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    assert page.evaluate(overflow) == 0

@@ -65,3 +65,8 @@ def test_the_project_page_is_the_last_crumb_of_its_own(owner_client, project):
     trail = crumbs(owner_client, reverse("project_detail", args=[project.pk]))
     assert [text for _, text in link_texts(trail)] == ["Projects", "Acme"]
     assert current(trail) == "Backend"
+
+
+def test_the_rule_form_names_the_tracker_in_plain_words(owner_client, project):
+    page = owner_client.get(reverse("rule_create", args=[project.pk])).content.decode()
+    assert "<legend>Then create a task in Asana</legend>" in page
