@@ -51,32 +51,10 @@ def settings_view(request: HtmxHttpRequest, project_id: int, plugin: AsanaPlugin
     except ApiError as exc:
         error = f"Could not load your Asana workspaces: {plugin.message_from_error(exc)}"
     current = options.get("workspace", "")
-    initial = {key: options.get(key, "") for key in SettingsForm.base_fields}
-    refresh = request.htmx and request.method == "GET" and "workspace" in request.GET
-    data = None
-    if request.method == "POST":
-        data = defaults_for_chosen_workspace(request.POST, options)
-    elif refresh:
-        data = defaults_for_chosen_workspace(request.GET, options)
-    form = SettingsForm(
-        data,
-        workspaces=workspaces,
-        current=current,
-        current_name=options.get("workspace_name", ""),
-        initial=initial,
-    )
-    # Choosing another workspace swaps in that workspace's defaults (the partial below).
-    form.fields["workspace"].widget.attrs.update(
-        {
-            "hx-get": request.path,
-            "hx-trigger": "change",
-            "hx-target": "#workspace-defaults",
-            "hx-swap": "outerHTML",
-            "hx-include": "#workspace-defaults",
-        }
-    )
-    # The workspace the defaults' searches look in; the form sends it back (defaults_for).
+    refresh = bool(request.htmx) and request.method == "GET" and "workspace" in request.GET
+    form = settings_form(request, options, workspaces, refresh)
     context.update(form=form, error=error, workspaces=workspaces or [])
+    # The workspace the defaults' searches look in; the form sends it back (defaults_for).
     chosen = form["workspace"].value() or ""
     context["defaults_for"] = chosen if chosen in form.allowed_workspaces else ""
     if refresh:
@@ -102,6 +80,38 @@ def settings_view(request: HtmxHttpRequest, project_id: int, plugin: AsanaPlugin
 
 
 DEFAULTS = ("project", "assignee")
+
+
+def settings_form(
+    request: HtmxHttpRequest,
+    options: dict[str, Any],
+    workspaces: list[dict[str, str]] | None,
+    refresh: bool,
+) -> SettingsForm:
+    """The settings form: posted, refreshed for another workspace (htmx), or as saved."""
+    data = None
+    if request.method == "POST":
+        data = defaults_for_chosen_workspace(request.POST, options)
+    elif refresh:
+        data = defaults_for_chosen_workspace(request.GET, options)
+    form = SettingsForm(
+        data,
+        workspaces=workspaces,
+        current=options.get("workspace", ""),
+        current_name=options.get("workspace_name", ""),
+        initial={key: options.get(key, "") for key in SettingsForm.base_fields},
+    )
+    # Choosing another workspace swaps in that workspace's defaults (the partial `defaults`).
+    form.fields["workspace"].widget.attrs.update(
+        {
+            "hx-get": request.path,
+            "hx-trigger": "change",
+            "hx-target": "#workspace-defaults",
+            "hx-swap": "outerHTML",
+            "hx-include": "#workspace-defaults",
+        }
+    )
+    return form
 
 
 def defaults_for_chosen_workspace(data: QueryDict, options: dict[str, Any]) -> QueryDict:
