@@ -33,3 +33,15 @@ def test_a_long_panel_on_a_short_screen_keeps_its_buttons_reachable(page, app):
     button = form.get_by_role("button", name="Link task")
     button.scroll_into_view_if_needed()
     expect(button).to_be_in_viewport()
+
+
+def test_on_a_phone_each_issue_title_sits_beside_its_checkbox(page, app):
+    make_account("ada@example.com")
+    log_in(page, "ada@example.com")
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/")
+    row = page.locator(".issue-row").first
+    box = row.get_by_role("checkbox").bounding_box()
+    title = row.locator(".issue-title").bounding_box()
+    assert title["x"] > box["x"] + box["width"]  # beside it
+    assert title["y"] < box["y"] + box["height"]  # on the same line, not below
