@@ -16,7 +16,6 @@ on the empty database (same BENCH_RESULTS, as run_all.py does), it compares the 
 
 from __future__ import annotations
 
-import gzip
 import json
 import os
 import signal
@@ -40,10 +39,9 @@ import psutil  # noqa: E402
 import requests  # noqa: E402
 import sentry_sdk  # noqa: E402
 from django.db import connection  # noqa: E402
-from sentry_sdk.transport import Transport  # noqa: E402
+from ingest_kit import build_envelopes, fresh_project  # noqa: E402
 
-from ingest.models import PendingEvent  # noqa: E402
-from tracker.models import Event, Issue, Organization, Project  # noqa: E402
+from tracker.models import Event, Issue  # noqa: E402
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "6000"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
@@ -51,62 +49,6 @@ GUNICORN_WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "2"))
 GUNICORN_THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS", "4"))
 CELERY_CONCURRENCY = int(os.environ.get("BENCH_CELERY_CONCURRENCY", "1"))
 TARGET_RATE, TARGET_P99_MS = 300, 50
-
-
-class Keep(Transport):
-    """A transport that keeps each envelope instead of sending it."""
-
-    def __init__(self, options=None):
-        super().__init__(options)
-        self.envelopes: list[bytes] = []
-
-    def capture_envelope(self, envelope) -> None:
-        self.envelopes.append(gzip.compress(envelope.serialize(), compresslevel=6))
-
-
-def make_code_paths() -> list:
-    """Twenty functions that fail, each its own issue (grouping reads the function's name)."""
-    failures = ["1 / 0", "{}['missing']", "int('x' * order)", "[][order]"]
-    paths = []
-    for n in range(20):
-        namespace: dict = {}
-        exec(f"def handle_path_{n}(order):\n    {failures[n % 4]}\n", namespace)  # noqa: S102
-        paths.append(namespace[f"handle_path_{n}"])
-    return paths
-
-
-def build_envelopes(dsn: str) -> list[bytes]:
-    transport = Keep()
-    client = sentry_sdk.Client(
-        dsn=dsn,
-        transport=transport,
-        default_integrations=False,
-        release="shop@2.0.0",
-        environment="production",
-    )
-    paths = make_code_paths()
-    with sentry_sdk.isolation_scope() as scope:
-        scope.set_client(client)
-        for n in range(EVENTS):
-            scope.set_user({"id": str(n % 500), "email": f"user{n % 500}@example.com"})
-            scope.set_tag("region", ("eu", "us", "ap")[n % 3])
-            try:
-                paths[n % 20](n + 1)
-            except Exception as exc:
-                sentry_sdk.capture_exception(exc)
-    client.close()
-    return transport.envelopes
-
-
-def fresh_project() -> Project:
-    organization, _ = Organization.objects.get_or_create(
-        slug="bench-ingest", defaults={"name": "Bench"}
-    )
-    Project.objects.filter(organization=organization).delete()
-    PendingEvent.objects.all().delete()
-    return Project.objects.create(
-        organization=organization, name="Ingest", slug="ingest", short_name="ING"
-    )
 
 
 def free_port() -> int:
@@ -186,7 +128,7 @@ def main() -> None:
     port = free_port()
     dsn = f"http://{key.public_key}@127.0.0.1:{port}/{project.pk}"
     print(f"building {EVENTS} envelopes with sentry-sdk {sentry_sdk.VERSION}…", flush=True)
-    envelopes = build_envelopes(dsn)
+    envelopes = build_envelopes(dsn, EVENTS)
     log = Path(tempfile.mkstemp(prefix="tasklink-bench-ingest-", suffix=".log")[1])
     bin_dir = Path(sys.executable).parent
     server = start(
