@@ -6,13 +6,22 @@ Import after benchmarks.common.setup() (it needs Django).
 from __future__ import annotations
 
 import gzip
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
 
+import psutil
 import sentry_sdk
 from sentry_sdk.transport import Transport
 
 from ingest import queue
 from ingest.models import PendingEvent
 from tracker.models import Organization, Project
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class Keep(Transport):
@@ -75,3 +84,54 @@ def fresh_project() -> Project:
     return Project.objects.create(
         organization=organization, name="Ingest", slug="ingest", short_name="ING"
     )
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start(command: list[str], log: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "benchmarks.bench_settings",
+        "LOG_LEVEL": "WARNING",
+    }
+    with log.open("ab") as out:
+        return subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
+
+
+def wait_until(condition, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise RuntimeError("timed out")
+        time.sleep(0.05)
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU time of a process and its children (gunicorn's and Celery's workers)."""
+    total = 0.0
+    root = psutil.Process(pid)
+    for process in [root, *root.children(recursive=True)]:
+        times = process.cpu_times()
+        total += times.user + times.system
+    return total
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident memory of a process and its children (the Celery worker's pool)."""
+    root = psutil.Process(pid)
+    return sum(process.memory_info().rss for process in [root, *root.children(recursive=True)])
+
+
+def start_worker(concurrency: int, log: Path) -> subprocess.Popen:
+    """`celery -A config worker`, as in production (prefork pool, no task limit per child)."""
+    celery = Path(sys.executable).parent / "celery"
+    return start(
+        [str(celery), "-A", "config", "worker", "--loglevel=warning",
+         f"--concurrency={concurrency}", "--without-mingle", "--without-gossip",
+         "-n", "bench-ingest@%h"],
+        log,
+    )  # fmt: skip

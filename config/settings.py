@@ -236,7 +236,9 @@ INGEST_DRAIN_FLAG_SECONDS = env_int("INGEST_DRAIN_FLAG_SECONDS", 10)
 INGEST_QUEUE = env_str("INGEST_QUEUE", "redis")
 if INGEST_QUEUE not in ("redis", "database"):
     raise ImproperlyConfigured(f"INGEST_QUEUE={INGEST_QUEUE!r} must be redis or database")
-INGEST_QUEUE_REDIS_URL = REDIS_URL if INGEST_QUEUE == "redis" and not CELERY_TASK_ALWAYS_EAGER else ""
+INGEST_QUEUE_REDIS_URL = (
+    REDIS_URL if INGEST_QUEUE == "redis" and not CELERY_TASK_ALWAYS_EAGER else ""
+)
 # A batch a worker claimed from the Redis queue and has not finished after this many seconds
 # is given back to the queue (its worker died); storing is idempotent, so a slow batch given
 # back by mistake is stored once all the same.

@@ -113,9 +113,7 @@ def encode(event: Queued) -> bytes:
 def decode(item: bytes) -> Queued:
     header, _, payload = item.partition(b"\n")
     project_id, event_id, received = header.decode().split(" ")
-    return Queued(
-        int(project_id), event_id, datetime.fromtimestamp(float(received), UTC), payload
-    )
+    return Queued(int(project_id), event_id, datetime.fromtimestamp(float(received), UTC), payload)
 
 
 def push(events: Iterable[Queued]) -> bool:
@@ -182,4 +180,3 @@ def server_time() -> float:
 def waiting() -> int:
     """Events in the queue, not yet claimed."""
     return int(client().llen(key("events")))
-

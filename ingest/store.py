@@ -13,9 +13,9 @@ import json
 import logging
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from collections.abc import Callable
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, connection, transaction
@@ -151,7 +151,9 @@ def spool(events: list[queue.Queued]) -> None:
         )
 
 
-def _store_or_isolate(sources: list[T], incoming: Callable[[T], Incoming]) -> tuple[Outcome, list[T]]:
+def _store_or_isolate(
+    sources: list[T], incoming: Callable[[T], Incoming]
+) -> tuple[Outcome, list[T]]:
     """Store all in one transaction (the caller's); if the database refuses, one by one, so
     that one bad event does not hold back the others. Returns the outcome and what failed."""
     try:

@@ -7,8 +7,8 @@ import logging
 from collections.abc import Callable
 from datetime import timedelta
 
-from celery import shared_task
 import redis
+from celery import shared_task
 from celery.signals import worker_init, worker_ready
 from django.conf import settings
 from django.core.cache import cache
@@ -41,7 +41,9 @@ def drain_pending() -> int:
             queue.recover()  # batches of workers that died
             stored += store.drain_queue(owner=drain_pending.request.hostname or "")
         except redis.RedisError:
-            log.warning("the Redis queue is unreachable; draining the database spool", exc_info=True)
+            log.warning(
+                "the Redis queue is unreachable; draining the database spool", exc_info=True
+            )
     return stored + store.drain()
 
 

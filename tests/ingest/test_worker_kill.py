@@ -77,9 +77,11 @@ def test_worker_killed_mid_stream_loses_and_duplicates_nothing(
             worker.start()
         sender.join(timeout=120)
         wait_for(
-            lambda: Event.objects.count() >= EVENTS
-            and not PendingEvent.objects.exists()
-            and not (ingest_queue == "redis" and queue_keys(redis_url, queue)),
+            lambda: (
+                Event.objects.count() >= EVENTS
+                and not PendingEvent.objects.exists()
+                and not (ingest_queue == "redis" and queue_keys(redis_url, queue))
+            ),
             90,
             "every accepted event to be stored",
         )
