@@ -31,12 +31,13 @@ REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14"
 os.environ["REDIS_URL"] = REDIS_URL
 os.environ.setdefault("CELERY_QUEUE", "bench-ingest")
 
-from common import mark, percentile, record, setup, table  # noqa: E402
+from common import PG_URL, mark, percentile, record, setup, table  # noqa: E402
 
 DATABASE = os.environ.get("BENCH_DATABASE", "tasklink_bench_ingest")
 setup(DATABASE)
 
 import psutil  # noqa: E402
+import psycopg  # noqa: E402
 import requests  # noqa: E402
 import sentry_sdk  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -91,23 +92,47 @@ def send(url: str, headers: dict, bodies: list[bytes], latencies: list[float], s
     connection.close()
 
 
-def postgres_cpu(times: dict[int, float] | None = None) -> dict[int, float]:
-    """CPU seconds of each PostgreSQL backend connected to the benchmark's database (other
-    databases on the same server, others' work, are left out)."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()",
-            [DATABASE],
-        )
-        pids = [pid for (pid,) in cursor.fetchall()]
-    result = dict(times or {})
-    for pid in pids:
-        try:
-            cpu = psutil.Process(pid).cpu_times()
-        except psutil.Error:
-            continue
-        result[pid] = cpu.user + cpu.system
-    return result
+class PostgresCpu(threading.Thread):
+    """CPU seconds of the PostgreSQL backends connected to the benchmark's database (other
+    databases on the same server, others' work, are left out), sampled every 0.2 s while the
+    run lasts: the Celery worker closes its connection after each task, so its backends come
+    and go. A backend's CPU before the run is subtracted; one that lived less than 0.2 s is
+    missed."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.before = self.sample({})
+        self.latest = dict(self.before)
+        self.running = True
+
+    def sample(self, into: dict[int, float]) -> dict[int, float]:
+        with psycopg.connect(f"{PG_URL}/{DATABASE}", autocommit=True) as conn:
+            pids = [
+                pid
+                for (pid,) in conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> "
+                    "pg_backend_pid()",
+                    [DATABASE],
+                )
+            ]
+        for pid in pids:
+            try:
+                cpu = psutil.Process(pid).cpu_times()
+            except psutil.Error:
+                continue
+            into[pid] = cpu.user + cpu.system
+        return into
+
+    def run(self) -> None:
+        while self.running:
+            self.sample(self.latest)
+            time.sleep(0.2)
+
+    def stop(self) -> float:
+        self.running = False
+        self.join()
+        self.sample(self.latest)
+        return sum(self.latest.values()) - sum(self.before.values())
 
 
 def stored() -> int:
@@ -164,7 +189,8 @@ def main() -> None:
             for name, pid in (("gunicorn", server.pid), ("worker", worker.pid))
         }
         client_before = psutil.Process().cpu_times()
-        postgres_before = postgres_cpu()
+        postgres = PostgresCpu()
+        postgres.start()
         load_before = os.getloadavg()[0]
         started = time.perf_counter()
         for thread in threads:
@@ -179,10 +205,7 @@ def main() -> None:
             name: cpu_seconds(pid) - cpu_before[name]
             for name, pid in (("gunicorn", server.pid), ("worker", worker.pid))
         }
-        # Backends that connected during the run count from zero.
-        cpu["PostgreSQL backends"] = sum(postgres_cpu(postgres_before).values()) - sum(
-            postgres_before.values()
-        )
+        cpu["PostgreSQL backends"] = postgres.stop()
         cpu["clients"] = (client_after.user + client_after.system) - (
             client_before.user + client_before.system
         )
