@@ -33,6 +33,7 @@ from integrations.models import (
     WebhookDelivery,
 )
 from tracker.models import Activity, Issue
+from tracker.signals import issue_status_changed
 
 logger = logging.getLogger("tasklink.asana.sync")
 
@@ -236,6 +237,9 @@ def _set_status(issue: Issue, status: str, kind: str) -> None:
     if Issue.objects.filter(pk=issue.pk, status=issue.status).update(status=status):
         issue.status = status
         Activity.objects.create(issue=issue, user=None, kind=kind, data={"via": "Asana"})
+        # Other receivers (rules, other trackers) hear of it; marked as Asana's, so the
+        # resolution sync does not complete or reopen the task that caused it.
+        issue_status_changed.send(Issue, issue=issue, user=None, status=status, origin=PROVIDER)
 
 
 def _remote_activity(mapping: ExternalIssue, actor: str, action: str, **extra: Any) -> None:
