@@ -13,8 +13,8 @@ class IntegrationsConfig(AppConfig):
         from integrations.rules import receivers
         from tracker import onboarding as tracker_onboarding
         from tracker.signals import (
-            issue_events_added,
             issue_commented,
+            issue_events_added,
             issue_first_seen,
             issue_regressed,
             issue_status_changed,

@@ -168,7 +168,11 @@ def register(
     data = answer.get("data") or {}
     secret = answer.get("X-Hook-Secret") or Webhook.objects.get(pk=webhook.pk).secret
     Webhook.objects.filter(pk=webhook.pk).update(
-        remote_id=str(data.get("gid", "")), secret=secret, failures=0, last_error="", retry_after=None
+        remote_id=str(data.get("gid", "")),
+        secret=secret,
+        failures=0,
+        last_error="",
+        retry_after=None,
     )
     webhook.refresh_from_db()
     return webhook
@@ -260,9 +264,9 @@ def ensure_webhooks(*, verify: bool = True, only: set[str] | None = None) -> Non
             webhook.delete()
     # A refused one (no remote_id) is asked for again once its backoff ends (register).
     present = set(
-        Webhook.objects.filter(provider=PROVIDER).exclude(remote_id="").values_list(
-            "resource", flat=True
-        )
+        Webhook.objects.filter(provider=PROVIDER)
+        .exclude(remote_id="")
+        .values_list("resource", flat=True)
     )
     for resource, (resource_type, workspace, task_gids) in needed.items():
         if resource in present or (only is not None and only.isdisjoint(task_gids)):

@@ -4,42 +4,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('integrations', '0005_webhooks'),
+        ("integrations", "0005_webhooks"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='externalissue',
-            name='date_changed',
+            model_name="externalissue",
+            name="date_changed",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='webhook',
-            name='failures',
+            model_name="webhook",
+            name="failures",
             field=models.PositiveIntegerField(default=0),
         ),
         migrations.AddField(
-            model_name='webhook',
-            name='last_error',
+            model_name="webhook",
+            name="last_error",
             field=models.CharField(blank=True, max_length=500),
         ),
         migrations.AddField(
-            model_name='webhook',
-            name='retry_after',
+            model_name="webhook",
+            name="retry_after",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.CreateModel(
-            name='SyncCursor',
+            name="SyncCursor",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('provider', models.CharField(max_length=30)),
-                ('resource', models.CharField(max_length=64, verbose_name='project gid')),
-                ('read_until', models.DateTimeField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("provider", models.CharField(max_length=30)),
+                ("resource", models.CharField(max_length=64, verbose_name="project gid")),
+                ("read_until", models.DateTimeField()),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('provider', 'resource'), name='unique_sync_cursor')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("provider", "resource"), name="unique_sync_cursor"
+                    )
+                ],
             },
         ),
     ]
