@@ -10,6 +10,7 @@ from typing import Any
 
 from celery import shared_task
 from django.db import transaction
+from social_django.models import UserSocialAuth
 
 from integrations import identities, registry
 from integrations.base import IssueTrackerPlugin
@@ -90,7 +91,7 @@ def post_one(plugin: IssueTrackerPlugin, activity: Activity, mapping: ExternalIs
         activity.data = fresh.data
 
 
-def _usable(plugin: IssueTrackerPlugin, user: Any) -> Any:
+def _usable(plugin: IssueTrackerPlugin, user: Any) -> UserSocialAuth | None:
     identity = plugin.get_identity(user) if user is not None else None
     return None if identity is None or identities.needs_reconnect(identity) else identity
 
@@ -98,4 +99,4 @@ def _usable(plugin: IssueTrackerPlugin, user: Any) -> Any:
 def author_name(user: Any) -> str:
     if user is None:
         return "Someone"
-    return user.get_full_name() or user.email or user.username
+    return str(user.get_full_name() or user.email or user.username)

@@ -180,7 +180,8 @@ def register(
 
 def retry_wait(failures: int) -> timedelta:
     """How long to wait after `failures` refusals in a row: doubling from RETRY_BASE, capped."""
-    return min(RETRY_BASE * 2 ** max(failures - 1, 0), RETRY_CAP)
+    wait: timedelta = RETRY_BASE * 2 ** max(failures - 1, 0)
+    return min(wait, RETRY_CAP)
 
 
 def record_refusal(webhook: Webhook, error: ApiError) -> None:
