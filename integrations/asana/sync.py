@@ -208,11 +208,16 @@ def apply_task(task: dict[str, Any], actor: str) -> list[ExternalIssue]:
         )
         changed = [m for m in mappings if m.completed != completed]
         echo = bool(changed) and take_echo(external_id, "completed", completed)
-        ExternalIssue.objects.filter(provider=PROVIDER, external_id=external_id).update(
-            title=str(task.get("name") or "")[:1024] or external_id,
-            completed=completed,
-            details=task_details(task),
-        )
+        state = {
+            "title": str(task.get("name") or "")[:1024] or external_id,
+            "completed": completed,
+            "details": task_details(task),
+        }
+        # Only what differs is written, with when: an issue page open on it shows the change
+        # (live updates), and reading an unchanged task again costs no write.
+        stale = [m.pk for m in mappings if any(getattr(m, k) != v for k, v in state.items())]
+        if stale:
+            ExternalIssue.objects.filter(pk__in=stale).update(**state, date_changed=timezone.now())
         if echo:
             return []
         for mapping in changed:
