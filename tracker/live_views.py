@@ -28,6 +28,7 @@ def live_version(user: Any, issue_id: int) -> str | None:
     row = (
         Issue.objects.for_user(user)
         .filter(pk=issue_id)
+        .order_by()  # one row: no sort
         .annotate(
             last_activity=Subquery(newest.values("id")[:1]),
             tasks_changed=registry.tasks_changed_at(),
