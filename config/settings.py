@@ -222,7 +222,11 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
 }
 # Modules whose tasks the worker must know beyond each app's tasks.py.
-CELERY_IMPORTS = ["integrations.asana.sync", "integrations.asana.webhooks"]
+CELERY_IMPORTS = [
+    "integrations.asana.sync",
+    "integrations.asana.webhooks",
+    "integrations.comments",
+]
 
 # --- Ingestion (ingest/) -------------------------------------------------------------------
 # A request body, decompressed, and one event item: over these the endpoint answers 413.
@@ -277,12 +281,20 @@ ASANA_CONNECT_TIMEOUT = env_float("ASANA_CONNECT_TIMEOUT", 3.05)
 ASANA_READ_TIMEOUT = env_float("ASANA_READ_TIMEOUT", 10.0)
 # A GET answered 429/503 is retried once if Asana asks to wait at most this many seconds.
 ASANA_MAX_RETRY_WAIT = env_float("ASANA_MAX_RETRY_WAIT", 3.0)
-# Webhooks are at most once: every linked task is read again this often (Celery beat), so a
-# dropped event delays a change by at most this long.
+# Webhooks are at most once: the linked tasks that changed are read again this often (Celery
+# beat), so a dropped event delays a change by at most this long.
 ASANA_RECONCILE_SECONDS = env_int("ASANA_RECONCILE_SECONDS", 600)
 CELERY_BEAT_SCHEDULE["asana-reconcile"] = {
     "task": "asana.reconcile",
     "schedule": float(ASANA_RECONCILE_SECONDS),
+}
+# Each run above reads only what changed, per Asana project; this often every linked task is
+# read one by one (a task moved out of the project it was watched in is caught then).
+ASANA_FULL_RECONCILE_SECONDS = env_int("ASANA_FULL_RECONCILE_SECONDS", 86400)
+CELERY_BEAT_SCHEDULE["asana-reconcile-full"] = {
+    "task": "asana.reconcile",
+    "schedule": float(ASANA_FULL_RECONCILE_SECONDS),
+    "kwargs": {"full": True},
 }
 
 # --- social-auth ---------------------------------------------------------------------------

@@ -9,10 +9,11 @@ class IntegrationsConfig(AppConfig):
     def ready(self) -> None:
         from social_django.models import UserSocialAuth
 
-        from integrations import onboarding, registry, resolution, token_crypto
+        from integrations import comments, onboarding, registry, resolution, token_crypto
         from integrations.rules import receivers
         from tracker import onboarding as tracker_onboarding
         from tracker.signals import (
+            issue_commented,
             issue_events_added,
             issue_first_seen,
             issue_regressed,
@@ -23,6 +24,7 @@ class IntegrationsConfig(AppConfig):
         signals.pre_save.connect(token_crypto.encrypt_before_save, sender=UserSocialAuth)
         signals.post_save.connect(token_crypto.restore_after_save, sender=UserSocialAuth)
         issue_status_changed.connect(resolution.follow_issue_status)
+        issue_commented.connect(comments.follow_issue_comment)
         issue_first_seen.connect(receivers.on_first_seen)
         issue_regressed.connect(receivers.on_regressed)
         issue_events_added.connect(receivers.on_events_added)

@@ -147,7 +147,9 @@ def issue_set_status(request: HtmxHttpRequest, issue_id: int) -> HttpResponse:
         issue.save(update_fields=["status"])
         Activity.objects.create(issue=issue, user=request.user, kind=STATUS_ACTIVITY[status])
         # Integrations may follow the change (complete linked tasks) and report what failed.
-        answers = issue_status_changed.send(Issue, issue=issue, user=request.user, status=status)
+        answers = issue_status_changed.send(
+            Issue, issue=issue, user=request.user, status=status, origin=""
+        )
         for _receiver, problems in answers:
             for problem in problems or []:
                 messages.warning(request, problem)
