@@ -10,11 +10,9 @@ from __future__ import annotations
 from functools import cache
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
 from django.utils.module_loading import import_string
 
 from integrations.base import IssueTrackerPlugin
-from integrations.models import ExternalIssue
 
 
 @cache
@@ -34,8 +32,3 @@ def for_auth_provider(name: str) -> IssueTrackerPlugin | None:
 def trackers_title() -> str:
     """The trackers' names as one label (the issue list's filter and badge)."""
     return " or ".join(plugin.title for plugin in plugins())
-
-
-def has_linked_task() -> Exists:
-    """An annotation for Issue querysets: whether the issue is linked to a task anywhere."""
-    return Exists(ExternalIssue.objects.filter(issue=OuterRef("pk")))
