@@ -70,7 +70,9 @@ def page_links(request: HtmxHttpRequest, page: KeysetPage) -> dict[str, str]:
             query = request.GET.copy()
             for position in ("page", "before", "after"):
                 query.pop(position, None)
-            query.update({key: str(cursor), "page": str(number)})
+            if number > 1:
+                # Newer from page 2 is the top of the list, whatever arrived since: no cursor.
+                query.update({key: str(cursor), "page": str(number)})
             links[name] = "?" + query.urlencode()
     return links
 
