@@ -21,7 +21,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from common import PG_URL, ROOT
+from common import PG_URL, ROOT, record
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "2000"))
 BATCH = 200
@@ -102,7 +102,7 @@ def measure(database: str) -> dict:
 
 def main() -> None:
     databases = sys.argv[1:] or ["tasklink_bench_store", "tasklink_big"]
-    rows = []
+    rows, per_event = [], []
     for database in databases:
         code = (
             "import json, sys; sys.path.insert(0, 'benchmarks');"
@@ -113,6 +113,7 @@ def main() -> None:
             [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True
         ).stdout
         result = json.loads(out.split("RESULT ", 1)[1])
+        per_event.append(result["wall"] * 1000 / EVENTS)
         rows.append(
             (
                 f"{database} ({result['events_before']:,} events)",
@@ -132,6 +133,13 @@ def main() -> None:
     print("  database | ms/event | SQL ms/event | event table and index blocks read/hit per event")
     for row in rows:
         print("  " + " | ".join(row))
+    if len(per_event) == 2:
+        empty, big = per_event
+        record(
+            "storing events beside 10,000,000 events within 20% of the empty database's cost",
+            f"{big:.2f} against {empty:.2f} ms/event ({(big / empty - 1) * 100:+.0f} %)",
+            big <= empty * 1.2,
+        )
 
 
 if __name__ == "__main__":
