@@ -32,7 +32,7 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.urls import reverse  # noqa: E402
 
-from tracker.models import Event, Issue, Membership, Organization, Project  # noqa: E402
+from tracker.models import Issue, Membership, Organization, Project  # noqa: E402
 from tracker.paginator import Cursor  # noqa: E402
 from tracker.views import ISSUES_PER_PAGE  # noqa: E402
 
@@ -71,9 +71,9 @@ def present() -> bool:
     organization = Organization.objects.filter(slug=SLUG).first()
     if organization is None:
         return False
-    issues = Issue.objects.filter(project__organization=organization).count()
-    events = Event.objects.filter(issue__project__organization=organization).count()
-    return issues == ISSUES and events == EVENTS
+    # The build is one transaction: its issues are there only with all its events (counting
+    # 10,000,000 events through a join took minutes on the loaded machine).
+    return Issue.objects.filter(project__organization=organization).count() == ISSUES
 
 
 @contextmanager
