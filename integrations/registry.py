@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.utils.module_loading import import_string
 
 from integrations.base import IssueTrackerPlugin
@@ -39,11 +39,6 @@ def plugin_title(slug: str) -> str:
 def trackers_title() -> str:
     """The trackers' names as one label (the issue list's filter and badge)."""
     return " or ".join(plugin.title for plugin in plugins())
-
-
-def has_linked_task() -> Exists:
-    """An annotation for Issue querysets: whether the issue is linked to a task anywhere."""
-    return Exists(ExternalIssue.objects.filter(issue=OuterRef("pk")))
 
 
 def tasks_changed_at() -> Subquery:
