@@ -220,7 +220,12 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
 }
 # Modules whose tasks the worker must know beyond each app's tasks.py.
-CELERY_IMPORTS = ["integrations.asana.sync", "integrations.asana.webhooks"]
+CELERY_IMPORTS = [
+    "integrations.asana.sync",
+    "integrations.asana.webhooks",
+    # Rule firings, regression follow-ups, resolution syncs, bulk runs.
+    "integrations.rules.tasks",
+]
 
 # --- Ingestion (ingest/) -------------------------------------------------------------------
 # A request body, decompressed, and one event item: over these the endpoint answers 413.
