@@ -132,8 +132,8 @@ def create_claimed(
         try:
             mapping = claims.create_task(plugin, run, issue, run.user, identity, options, data)
         except ApiRateLimited as exc:
-            time.sleep(min(exc.retry_after or 1, 60))
-            continue
+            limits.throttled(identity, exc.retry_after or 1)
+            continue  # the limiter waits it out
         except ApiError as exc:
             return "failed", plugin.message_from_error(exc), ""
         return "created", mapping.title, http_url(mapping.url)

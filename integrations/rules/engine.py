@@ -128,7 +128,9 @@ def create_task(
     try:
         mapping = claims.create_task(plugin, firing, issue, rule.owner, identity, options, data)
     except ApiRateLimited as exc:
-        # The tracker says when: not a failure, however often it happens.
+        # The tracker says when: not a failure, however often it happens. Every firing of
+        # this identity waits with this one.
+        limits.throttled(identity, exc.retry_after or BACKOFF_SECONDS)
         return Later(exc.retry_after or BACKOFF_SECONDS)
     except ApiUnavailable as exc:  # 5xx, timeouts, unreachable
         firing.attempts += 1

@@ -112,6 +112,7 @@ def notify(mapping: ExternalIssue, failures: int) -> Later | State:
             mapping.save(update_fields=["completed"])
         plugin.comment_remote(client, mapping.external_id, comment_text(mapping, reopened))
     except ApiRateLimited as exc:
+        limits.throttled(identity, exc.retry_after or BACKOFF_SECONDS)
         return Later(exc.retry_after or BACKOFF_SECONDS)
     except ApiUnavailable as exc:
         if failures + 1 < 5:
