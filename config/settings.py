@@ -226,6 +226,8 @@ CELERY_IMPORTS = [
     "integrations.asana.sync",
     "integrations.asana.webhooks",
     "integrations.comments",
+    # Rule firings, regression follow-ups, resolution syncs, bulk runs.
+    "integrations.rules.tasks",
 ]
 
 # --- Ingestion (ingest/) -------------------------------------------------------------------

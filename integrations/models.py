@@ -106,6 +106,7 @@ class PluginConfig(models.Model):
 from integrations.rules.models import (  # noqa: E402, F401
     BulkRun,
     Firing,
+    RegressionNotice,
     ResolutionSync,
     Rule,
     TaskClaim,
