@@ -60,6 +60,10 @@ EXPECTED = {
     "account/identities/disconnect/": people_only(302),
     "issues/<int:issue_id>/": for_people(200, 200, 404),
     "issues/<int:issue_id>/status/": people_only(405),
+    # The issue page's live updates (polled by htmx): the changed parts, or 204.
+    "issues/<int:issue_id>/live/": for_people(200, 200, 404),
+    # POST only (members of the issue's organization; an outsider's POST is a 404).
+    "issues/<int:issue_id>/comments/": people_only(405),
     "issues/<int:issue_id>/plugins/asana/": for_people(200, 200, 404),
     "issues/<int:issue_id>/plugins/asana/create/": for_people(409, 409, 404),
     "issues/<int:issue_id>/plugins/asana/link/": for_people(409, 409, 404),
