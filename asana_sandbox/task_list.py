@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from .api import Call, known, needs, paginated, router, visible_user, visible_workspace
+from .api import Call, endpoint, known, paginated, visible_user, visible_workspace
 from .state import Task
 from .web import Refusal, Response
 
@@ -55,8 +55,7 @@ def _scope(call: Call) -> tuple[str, list[Task]]:
     raise Refusal(400, NEEDS_A_FILTER)
 
 
-@router.route("GET", "/tasks")
-@needs("tasks:read")
+@endpoint("GET", "/tasks", "tasks:read")
 def get_tasks(call: Call) -> Response:
     path, tasks = _scope(call)
     modified_since = _moment(call, "modified_since")
