@@ -60,11 +60,12 @@ def main() -> None:
     url = issue.get_absolute_url()
     for _ in range(20):  # warm-up
         assert client.get(url).status_code == 200
-    (login, login_cpu), (page, page_cpu) = mean_ms(Client(), "/accounts/login/"), mean_ms(client, url)
+    login, login_cpu = mean_ms(Client(), "/accounts/login/")
+    page, page_cpu = mean_ms(client, url)
     print(f"login page {login:.1f} ms wall, {login_cpu:.2f} ms CPU; "
-          f"issue page {page:.1f} ms wall, {page_cpu:.2f} ms CPU; "
-          f"issue page / login page: {login / page:.0%} by wall, {login_cpu / page_cpu:.0%} by CPU; "
-          f"load average {os.getloadavg()[0]:.1f}")  # fmt: skip
+          f"issue page {page:.1f} ms wall, {page_cpu:.2f} ms CPU")  # fmt: skip
+    print(f"issue page / login page: {login / page:.0%} by wall, {login_cpu / page_cpu:.0%} by "
+          f"CPU (target 50%); load average {os.getloadavg()[0]:.1f}")  # fmt: skip
     # Timed by CPU: what this process spends, not its waits on PostgreSQL and Redis.
     profile = cProfile.Profile(time.process_time)
     profile.enable()

@@ -9,7 +9,7 @@ from django_htmx.http import trigger_client_event
 
 from config.http import HtmxHttpRequest
 from integrations import registry
-from tracker import event_display, onboarding
+from tracker import activity_display, event_display, onboarding
 from tracker.access import get_issue_for_user
 from tracker.forms import IssueFilterForm, IssueStatusForm
 from tracker.models import Activity, Event, Issue, Project
@@ -84,7 +84,7 @@ def activity_context(request: HtmxHttpRequest, issue: Issue) -> dict:
     # One entry more than shown tells whether there is more, without a COUNT.
     activities = list(issue.activities.select_related("user")[: limit + 1])
     return {
-        "activities": activities[:limit],
+        "activity_lines": activity_display.lines(activities[:limit]),
         "more_activity": not shown_all and len(activities) > limit,
         "all_activity": shown_all,
     }
