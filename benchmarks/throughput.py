@@ -12,8 +12,8 @@ the page of an empty issue show where the rate goes. All are measured in the sam
 alternately. Then the workers' resident memory after a warm-up and after 10,000 more
 issue page requests (/proc/<pid>/status).
 
-BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_MEMORY_REQUESTS change the run; BENCH_SESSION_ENGINE
-tries another session engine (see bench_settings.py).
+BENCH_SECONDS, BENCH_CONNECTIONS, BENCH_MEMORY_REQUESTS change the run, BENCH_DATABASE the
+database; BENCH_SESSION_ENGINE tries another session engine (see bench_settings.py).
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ from common import ROOT, mark, record, setup, table
 
 # Production runs with Redis: the cache and cached_db sessions. Set before Django reads it.
 os.environ["REDIS_URL"] = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
-setup("tasklink_bench")
+setup(os.environ.get("BENCH_DATABASE", "tasklink_bench"))
 
 import requests  # noqa: E402
 from django.conf import settings  # noqa: E402
