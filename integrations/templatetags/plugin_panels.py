@@ -6,11 +6,11 @@ from typing import Any
 
 from django import template
 from django.utils import timezone
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from integrations import registry
 from integrations.models import ExternalIssue
+from tracker.html import quick_format_html
 from tracker.links import http_url
 from tracker.models import Issue
 from tracker.templatetags.tasklink import ago
@@ -40,11 +40,11 @@ def noscript_task(task: dict[str, Any]) -> SafeString:
     url = http_url(task["url"])
     title = task["title"]
     if url:
-        title = format_html('<a href="{}" rel="noopener noreferrer">{}</a>', url, title)
+        title = quick_format_html('<a href="{}" rel="noopener noreferrer">{}</a>', url, title)
     state = COMPLETED if task["completed"] else OPEN
     origin = "created" if task["origin"] == ExternalIssue.Origin.CREATED else "linked"
     added = task["date_added"]
-    return format_html(
+    return quick_format_html(
         '<li>{}\n  <div class="task-meta">{} <span>{} <time datetime="{}">{}</time></span></div>'
         "\n</li>",
         title,

@@ -7,8 +7,11 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from tests.support import make_user
+from tracker.html import quick_format_html
 from tracker.models import Activity, Event, Issue, Membership
 
 pytestmark = pytest.mark.django_db
@@ -161,3 +164,8 @@ def test_an_unlinked_task_is_named_without_a_link(owner_client, owner, issue):
     html = activity_html(owner_client, issue)
     assert "unlinked Asana task ‘Gone’" in html and "https://app.asana.com/0/1/3" not in html
     assert "<strong>Tasklink</strong> resolved this issue: done after a change in Asana" in html
+
+
+def test_quick_format_html_escapes_as_format_html():
+    args = ("<a href='x'>&\"", mark_safe("<b>safe</b>"), 42, None)
+    assert quick_format_html("{} {} {} {}", *args) == format_html("{} {} {} {}", *args)
