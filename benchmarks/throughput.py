@@ -161,8 +161,9 @@ def wrk(url: str, cookie: str, seconds: float) -> dict:
         "requests": int(done.group(1)),
         "seconds": to_ms(done.group(2) + done.group(3)) / 1000,
         "rate": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1)),
-        "p50": to_ms(latency["50"]),
-        "p99": to_ms(latency["99"]),
+        # A run that answered nothing (a machine too loaded) has no latency distribution.
+        "p50": to_ms(latency["50"]) if "50" in latency else float("nan"),
+        "p99": to_ms(latency["99"]) if "99" in latency else float("nan"),
         "errors": int(errors.group(1)) if errors else 0,
     }
 
