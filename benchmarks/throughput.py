@@ -207,7 +207,7 @@ def main() -> None:
         pages = {
             BARE: "/_bench/bare/",
             LOGIN: "/accounts/login/",
-            "logged-in base.html: session + user, 2 queries": "/_bench/session/",
+            "logged-in base.html: session + user (both from Redis)": "/_bench/session/",
             "issue page, no event, no activity": empty_path,
             "issue page, 200 events, 50 activity entries": issue_path,
         }
