@@ -15,11 +15,11 @@ from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.utils.html import format_html
-from django.utils.text import Truncator
 
 import integrations.admin_identities  # noqa: F401  (identities, tokens redacted)
 from integrations import registry
 from integrations.models import ExternalIssue, PluginConfig
+from integrations.registry import plugin_title
 from tracker.admin import ShortIdSearchMixin, project_filter
 from tracker.models import Project
 
@@ -28,17 +28,6 @@ class ProjectChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Project) -> str:
         # A project's name alone is ambiguous across organizations.
         return f"{obj.organization} / {obj.name}"
-
-
-def plugin_title(slug: str) -> str:
-    """The plugin's title; the slug itself for a plugin this Tasklink no longer runs."""
-    return next((plugin.title for plugin in registry.plugins() if plugin.slug == slug), slug)
-
-
-def mapping_title(mapping: ExternalIssue) -> str:
-    """Issue, provider and task, e.g. BACKEND-6 → <plugin title> task ‘Fix login’."""
-    title = Truncator(mapping.title).chars(80)
-    return f"{mapping.issue.short_id} → {plugin_title(mapping.provider)} task ‘{title}’"
 
 
 def plugin_filter(field: str, title: str) -> type[admin.SimpleListFilter]:
@@ -98,7 +87,7 @@ class ReadableTitleMixin(admin.ModelAdmin):
 
 
 @admin.register(ExternalIssue)
-class ExternalIssueAdmin(ReadableTitleMixin, ShortIdSearchMixin, admin.ModelAdmin):
+class ExternalIssueAdmin(ShortIdSearchMixin, admin.ModelAdmin):
     list_display = ["mapping", "origin", "task_status", "created_by", "date_added"]
     list_filter = [
         plugin_filter("provider", "provider"),
@@ -125,9 +114,16 @@ class ExternalIssueAdmin(ReadableTitleMixin, ShortIdSearchMixin, admin.ModelAdmi
     date_hierarchy = "date_added"
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
+    def get_queryset(self, request: HttpRequest) -> QuerySet[ExternalIssue]:
+        # str() names the issue by its short id (issue and project): read with the mapping on
+        # every admin page (list, change, delete confirmation), never one query per row.
+        return super().get_queryset(request).select_related("issue__project")
+
     @admin.display(description="linked task", ordering="title")
     def mapping(self, obj: ExternalIssue) -> str:
-        return mapping_title(obj)
+        # Issue, tracker and task (ExternalIssue.__str__), from the rows list_select_related
+        # brings: no query per row.
+        return str(obj)
 
     @admin.display(description="task", boolean=False, ordering="completed")
     def task_status(self, obj: ExternalIssue) -> str:
@@ -138,9 +134,6 @@ class ExternalIssueAdmin(ReadableTitleMixin, ShortIdSearchMixin, admin.ModelAdmi
         if not obj.url:
             return "—"
         return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', obj.url, obj.url)
-
-    def readable_title(self, obj: ExternalIssue) -> str:
-        return mapping_title(obj)
 
 
 def option(label: str) -> forms.CharField:

@@ -7,6 +7,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+from django.utils.text import Truncator
 
 from tracker.models import Issue, Project
 
@@ -57,7 +58,14 @@ class ExternalIssue(models.Model):
         indexes = [models.Index(fields=["provider", "external_id"], name="external_task")]
 
     def __str__(self) -> str:
-        return f"{self.provider} task {self.external_id} on {self.issue_id}"
+        """What admin breadcrumbs and delete confirmations say, e.g.
+        BACKEND-6 → Asana task “Fix login” (1200000000000052). Reads the issue and its
+        project: querysets that list mappings select them (the admin does)."""
+        from integrations.registry import plugin_title  # the registry imports this module
+
+        title = Truncator(self.title).chars(80)
+        tracker = plugin_title(self.provider)
+        return f"{self.issue.short_id} → {tracker} task “{title}” ({self.external_id})"
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         # The URL comes from the tracker and ends up in an href: only web links, never
@@ -86,7 +94,9 @@ class PluginConfig(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.plugin} settings for {self.project}"
+        from integrations.registry import plugin_title  # the registry imports this module
+
+        return f"{plugin_title(self.plugin)} settings for {self.project}"
 
 
 # The rules package keeps its models beside its code; they belong to this app.

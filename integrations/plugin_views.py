@@ -190,6 +190,16 @@ def error_status(error: ApiError) -> int:
     return 400 if 400 <= status < 500 and status != 429 else 502
 
 
+def reconnect_next(request: HtmxHttpRequest, panel: PanelContext, action: str) -> str:
+    """Where Reconnect comes back to: the issue page, whose panel reopens the kept form by
+    itself (htmx); without JavaScript the form's own page, which opens with the draft in it."""
+    return (
+        panel.issue.get_absolute_url()
+        if request.htmx
+        else plugin_urls(panel.plugin, panel.issue)[action]
+    )
+
+
 def failure_response(
     request: HtmxHttpRequest, panel: PanelContext, action: str, form: Any, error: ApiError
 ) -> HttpResponse:
@@ -201,7 +211,11 @@ def failure_response(
         logger.warning(
             "%s %s failed on issue %s: %s", panel.plugin.slug, action, panel.issue.pk, error
         )
-    context = {"error": panel.plugin.message_from_error(error), "reconnect": reconnect}
+    context = {
+        "error": panel.plugin.message_from_error(error),
+        "reconnect": reconnect,
+        "reconnect_next": reconnect_next(request, panel, action),
+    }
     return respond(
         request,
         f"{action}-form",
@@ -219,6 +233,9 @@ def panel_view(request: HtmxHttpRequest, issue_id: int, plugin: Plugin) -> HttpR
     panel = PanelContext.load(request, plugin, issue_id)
     context = panel.as_dict(request, tasks=list(plugin.linked_tasks(panel.issue)))
     draft = kept_draft(request, panel) if panel.state == PanelState.READY else ""
+    if draft and not request.htmx:
+        # Without JavaScript the panel cannot reopen the kept form in place: go to its page.
+        return redirect(context["urls"][draft])
     if draft:
         context["reopen"] = context["urls"][draft]
     if request.GET.get("after") == "status":

@@ -31,6 +31,11 @@ def for_auth_provider(name: str) -> IssueTrackerPlugin | None:
     return next((plugin for plugin in plugins() if plugin.auth_provider == name), None)
 
 
+def plugin_title(slug: str) -> str:
+    """The plugin's title; the slug itself for a plugin this Tasklink no longer runs."""
+    return next((plugin.title for plugin in plugins() if plugin.slug == slug), slug)
+
+
 def trackers_title() -> str:
     """The trackers' names as one label (the issue list's filter and badge)."""
     return " or ".join(plugin.title for plugin in plugins())

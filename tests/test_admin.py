@@ -68,10 +68,38 @@ def test_a_short_id_in_base_36_finds_its_issue(admin_client, mapping, other_mapp
 
 
 def test_mappings_read_as_issue_arrow_task(admin_client, mapping):
-    title = f"{mapping.issue.short_id} → Asana task ‘Fix login’"
+    title = f"{mapping.issue.short_id} → Asana task “Fix login” (1200000000000052)"
+    assert str(mapping) == title
     assert title in listed(admin_client)
     page = admin_client.get(reverse("admin:integrations_externalissue_change", args=[mapping.pk]))
-    assert title in page.content.decode()
+    assert f"<h2>{title}</h2>" in page.content.decode()  # the change page's subtitle
+    assert f"&rsaquo; {title}\n</div>" in page.content.decode()  # its breadcrumbs
+
+
+def test_the_delete_confirmation_names_the_mapping_readably(admin_client, mapping):
+    delete = reverse("admin:integrations_externalissue_delete", args=[mapping.pk])
+    page = admin_client.get(delete).content.decode()
+    assert f"{mapping.issue.short_id} → Asana task “Fix login” (1200000000000052)" in page
+    assert "asana task 1200000000000052 on" not in page
+
+
+def test_listing_mappings_costs_no_query_per_row(
+    admin_client, mapping, project, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as one_row:
+        listed(admin_client)
+    for number in range(2, 22):
+        issue = Issue.objects.create(project=project, number=number, title=f"Issue {number}")
+        ExternalIssue.objects.create(
+            issue=issue, provider="asana", external_id=f"12000000000001{number:02}", title="T"
+        )
+    with django_assert_max_num_queries(len(one_row.captured_queries)):
+        body = listed(admin_client)
+    for number in range(2, 22):
+        assert f"→ Asana task “T” (12000000000001{number:02})" in body
 
 
 def test_the_project_filter_names_each_projects_organization(admin_client, mapping):

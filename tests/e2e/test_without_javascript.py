@@ -4,6 +4,7 @@ typed project and assignee names are resolved on the server."""
 from __future__ import annotations
 
 import pytest
+from social_django.models import UserSocialAuth
 
 from integrations.models import ExternalIssue
 from tests.support import connect_identity
@@ -12,6 +13,7 @@ from tests.support.browser import (
     ENGINEERING,
     GRACE,
     configure,
+    consent,
     expect,
     log_in,
     make_account,
@@ -102,3 +104,60 @@ def test_create_link_and_unlink_work_without_javascript(nojs_page, app):
     expect(page.locator("#messages")).to_contain_text(f"Unlinked “{NAME}”.")
     expect_in_panel(page, "No Asana task is linked")
     assert list(ExternalIssue.objects.values_list("issue_id", flat=True)) == [first.pk]
+
+
+def test_after_reconnecting_the_kept_form_reopens_with_what_was_typed(nojs_page, app):
+    page = nojs_page
+    user, project, issues = make_account("ada@example.com")
+    connect_identity(user, app.sandbox)
+    configure(project)
+    issue = issues[0]
+    log_in(page, "ada@example.com")
+    open_panel_page(page, issue)
+    page.get_by_role("link", name="Create task").click()
+    create_url = f"{app.url}/issues/{issue.pk}/plugins/asana/create/"
+    page.wait_for_url(create_url)
+    page.fill("#id_title", "Typed before the grant was revoked")
+    page.fill("#id_description", "Every word survives, JavaScript or not.")
+    app.control("POST", "revoke-all")
+    page.get_by_role("button", name="Create task").click()
+
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("What you typed is kept")
+    alert.get_by_role("button", name="Reconnect Asana").click()
+    consent(page, app)
+
+    # Back on the form itself, filled in, not on a page with a link to it.
+    page.wait_for_url(create_url)
+    expect(page.locator("#messages")).to_contain_text("Reconnected Asana as Ada Lovelace")
+    expect(page.get_by_role("status").filter(has_text="reconnecting")).to_have_text(
+        "What you typed before reconnecting is back: check it, then submit."
+    )
+    expect(page.locator("#id_title")).to_have_value("Typed before the grant was revoked")
+    expect(page.locator("#id_description")).to_have_value("Every word survives, JavaScript or not.")
+    page.get_by_role("button", name="Create task").click()
+    page.wait_for_url(f"{app.url}{issue.get_absolute_url()}#panel-asana")
+    assert len(app.tasks_named("Typed before the grant was revoked")) == 1
+
+
+def test_the_panel_page_opens_a_kept_form_instead_of_linking_to_it(nojs_page, app):
+    page = nojs_page
+    user, project, issues = make_account("ada@example.com")
+    connect_identity(user, app.sandbox)
+    configure(project)
+    issue = issues[0]
+    log_in(page, "ada@example.com")
+    page.goto(f"/issues/{issue.pk}/plugins/asana/link/")
+    page.fill("#id_issue_id_label", "1200000000000001")
+    page.fill("#id_comment", "Kept through a reconnect.")
+    app.control("POST", "revoke-all")
+    page.get_by_role("button", name="Link task").click()
+    expect(page.get_by_role("alert")).to_contain_text("What you typed is kept")
+
+    # Reconnected elsewhere (another tab, the identities page), then back to the issue.
+    UserSocialAuth.objects.filter(user=user).delete()
+    connect_identity(user, app.sandbox)
+    page.goto(issue.get_absolute_url())
+    page.get_by_role("link", name="Open the Asana panel").click()
+    page.wait_for_url(f"{app.url}/issues/{issue.pk}/plugins/asana/link/")
+    expect(page.locator("#id_comment")).to_have_value("Kept through a reconnect.")
