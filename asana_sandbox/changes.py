@@ -132,6 +132,7 @@ def add_comment(
             is_pinned=is_pinned,
         )
     )
+    task.modified_at = story.created_at  # Asana: "adding stories" modifies the task
     event = _event(state, actor, story, "added", parent=task)
     webhooks.emit(state, [(event, {story.gid, task.gid, *task.projects})])
     return story

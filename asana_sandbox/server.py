@@ -24,7 +24,7 @@ from urllib.parse import parse_qsl
 from . import api, control, oauth, pages, persist, webhooks
 
 # Imported for their routes, which they add to api.router and control.router.
-from . import webhook_api, webhook_controls  # noqa: F401  isort: skip
+from . import task_list, webhook_api, webhook_controls  # noqa: F401  isort: skip
 from .redact import redact_fields, redact_headers, redact_value
 from .state import (
     DEFAULT_CLIENT_ID,

@@ -16,34 +16,44 @@ on the empty database (same BENCH_RESULTS, as run_all.py does), it compares the 
 
 from __future__ import annotations
 
-import gzip
+import http.client
 import json
 import os
 import signal
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
+from urllib.parse import urlsplit
 
 REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14"
 os.environ["REDIS_URL"] = REDIS_URL
 os.environ.setdefault("CELERY_QUEUE", "bench-ingest")
 
-from common import ROOT, mark, percentile, record, setup, table  # noqa: E402
+from common import PG_URL, mark, percentile, record, setup, table  # noqa: E402
 
 DATABASE = os.environ.get("BENCH_DATABASE", "tasklink_bench_ingest")
 setup(DATABASE)
 
 import psutil  # noqa: E402
+import psycopg  # noqa: E402
 import requests  # noqa: E402
 import sentry_sdk  # noqa: E402
 from django.db import connection  # noqa: E402
-from sentry_sdk.transport import Transport  # noqa: E402
+from ingest_kit import (  # noqa: E402
+    build_envelopes,
+    cpu_seconds,
+    free_port,
+    fresh_project,
+    rss_bytes,
+    start,
+    start_worker,
+    wait_until,
+)
 
-from ingest.models import PendingEvent  # noqa: E402
-from tracker.models import Event, Issue, Organization, Project  # noqa: E402
+from ingest import queue  # noqa: E402
+from tracker.models import Event, Issue  # noqa: E402
 
 EVENTS = int(os.environ.get("BENCH_EVENTS", "6000"))
 CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
@@ -51,88 +61,6 @@ GUNICORN_WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "2"))
 GUNICORN_THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS", "4"))
 CELERY_CONCURRENCY = int(os.environ.get("BENCH_CELERY_CONCURRENCY", "1"))
 TARGET_RATE, TARGET_P99_MS = 300, 50
-
-
-class Keep(Transport):
-    """A transport that keeps each envelope instead of sending it."""
-
-    def __init__(self, options=None):
-        super().__init__(options)
-        self.envelopes: list[bytes] = []
-
-    def capture_envelope(self, envelope) -> None:
-        self.envelopes.append(gzip.compress(envelope.serialize(), compresslevel=6))
-
-
-def make_code_paths() -> list:
-    """Twenty functions that fail, each its own issue (grouping reads the function's name)."""
-    failures = ["1 / 0", "{}['missing']", "int('x' * order)", "[][order]"]
-    paths = []
-    for n in range(20):
-        namespace: dict = {}
-        exec(f"def handle_path_{n}(order):\n    {failures[n % 4]}\n", namespace)  # noqa: S102
-        paths.append(namespace[f"handle_path_{n}"])
-    return paths
-
-
-def build_envelopes(dsn: str) -> list[bytes]:
-    transport = Keep()
-    client = sentry_sdk.Client(
-        dsn=dsn,
-        transport=transport,
-        default_integrations=False,
-        release="shop@2.0.0",
-        environment="production",
-    )
-    paths = make_code_paths()
-    with sentry_sdk.isolation_scope() as scope:
-        scope.set_client(client)
-        for n in range(EVENTS):
-            scope.set_user({"id": str(n % 500), "email": f"user{n % 500}@example.com"})
-            scope.set_tag("region", ("eu", "us", "ap")[n % 3])
-            try:
-                paths[n % 20](n + 1)
-            except Exception as exc:
-                sentry_sdk.capture_exception(exc)
-    client.close()
-    return transport.envelopes
-
-
-def fresh_project() -> Project:
-    organization, _ = Organization.objects.get_or_create(
-        slug="bench-ingest", defaults={"name": "Bench"}
-    )
-    Project.objects.filter(organization=organization).delete()
-    PendingEvent.objects.all().delete()
-    return Project.objects.create(
-        organization=organization, name="Ingest", slug="ingest", short_name="ING"
-    )
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start(command: list[str], log: Path) -> subprocess.Popen:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "benchmarks.bench_settings",
-        "LOG_LEVEL": "WARNING",
-    }
-    with log.open("ab") as out:
-        return subprocess.Popen(command, env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-
-
-def wait_until(condition, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise RuntimeError("timed out")
-        time.sleep(0.05)
 
 
 def answers(url: str) -> bool:
@@ -144,22 +72,67 @@ def answers(url: str) -> bool:
 
 
 def send(url: str, headers: dict, bodies: list[bytes], latencies: list[float], statuses: list[int]):
-    session = requests.Session()
+    """One client: a keep-alive connection posting its share of envelopes one after another.
+
+    http.client rather than requests: the load generator shares the 2 cores with what it
+    measures, and requests spent ~2 ms of CPU per post (as much as gunicorn); this costs a
+    fraction of that. Latency is still measured from before the post until the answer is read.
+    """
+    parts = urlsplit(url)
+    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
     for body in bodies:
         started = time.perf_counter()
-        response = session.post(url, data=body, headers=headers, timeout=30)
+        connection.request("POST", parts.path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read()
         latencies.append((time.perf_counter() - started) * 1000)
-        statuses.append(response.status_code)
+        statuses.append(response.status)
+        if response.will_close:
+            connection.close()  # reconnects on the next request
+    connection.close()
 
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time of a process and its children (gunicorn's and Celery's workers)."""
-    total = 0.0
-    root = psutil.Process(pid)
-    for process in [root, *root.children(recursive=True)]:
-        times = process.cpu_times()
-        total += times.user + times.system
-    return total
+class PostgresCpu(threading.Thread):
+    """CPU seconds of the PostgreSQL backends connected to the benchmark's database (other
+    databases on the same server, others' work, are left out), sampled every 0.2 s while the
+    run lasts: the Celery worker closes its connection after each task, so its backends come
+    and go. A backend's CPU before the run is subtracted; one that lived less than 0.2 s is
+    missed."""
+
+    def __init__(self):
+        super().__init__(daemon=True)
+        self.before = self.sample({})
+        self.latest = dict(self.before)
+        self.running = True
+
+    def sample(self, into: dict[int, float]) -> dict[int, float]:
+        with psycopg.connect(f"{PG_URL}/{DATABASE}", autocommit=True) as conn:
+            pids = [
+                pid
+                for (pid,) in conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> "
+                    "pg_backend_pid()",
+                    [DATABASE],
+                )
+            ]
+        for pid in pids:
+            try:
+                cpu = psutil.Process(pid).cpu_times()
+            except psutil.Error:
+                continue
+            into[pid] = cpu.user + cpu.system
+        return into
+
+    def run(self) -> None:
+        while self.running:
+            self.sample(self.latest)
+            time.sleep(0.2)
+
+    def stop(self) -> float:
+        self.running = False
+        self.join()
+        self.sample(self.latest)
+        return sum(self.latest.values()) - sum(self.before.values())
 
 
 def stored() -> int:
@@ -186,7 +159,7 @@ def main() -> None:
     port = free_port()
     dsn = f"http://{key.public_key}@127.0.0.1:{port}/{project.pk}"
     print(f"building {EVENTS} envelopes with sentry-sdk {sentry_sdk.VERSION}…", flush=True)
-    envelopes = build_envelopes(dsn)
+    envelopes = build_envelopes(dsn, EVENTS)
     log = Path(tempfile.mkstemp(prefix="tasklink-bench-ingest-", suffix=".log")[1])
     bin_dir = Path(sys.executable).parent
     server = start(
@@ -194,15 +167,10 @@ def main() -> None:
          f"--threads={GUNICORN_THREADS}", f"--bind=127.0.0.1:{port}", "--log-level=warning"],
         log,
     )  # fmt: skip
-    worker = start(
-        [str(bin_dir / "celery"), "-A", "config", "worker", "--loglevel=warning",
-         f"--concurrency={CELERY_CONCURRENCY}", "--without-mingle", "--without-gossip",
-         "-n", "bench-ingest@%h"],
-        log,
-    )  # fmt: skip
+    worker = start_worker(CELERY_CONCURRENCY, log)
     url = f"http://127.0.0.1:{port}/api/{project.pk}/envelope/"
     try:
-        wait_until(lambda: answers(url), 30)
+        wait_until(lambda: answers(url), 120)
         time.sleep(3)  # the worker connects to Redis
         headers = {
             "X-Sentry-Auth": f"Sentry sentry_key={key.public_key}, sentry_version=7",
@@ -221,6 +189,9 @@ def main() -> None:
             for name, pid in (("gunicorn", server.pid), ("worker", worker.pid))
         }
         client_before = psutil.Process().cpu_times()
+        postgres = PostgresCpu()
+        postgres.start()
+        load_before = os.getloadavg()[0]
         started = time.perf_counter()
         for thread in threads:
             thread.start()
@@ -234,16 +205,11 @@ def main() -> None:
             name: cpu_seconds(pid) - cpu_before[name]
             for name, pid in (("gunicorn", server.pid), ("worker", worker.pid))
         }
+        cpu["PostgreSQL backends"] = postgres.stop()
         cpu["clients"] = (client_after.user + client_after.system) - (
             client_before.user + client_before.system
         )
-        rss = sum(
-            p.memory_info().rss
-            for p in [
-                psutil.Process(worker.pid),
-                *psutil.Process(worker.pid).children(recursive=True),
-            ]
-        )
+        rss = rss_bytes(worker.pid)
     finally:
         for process in (server, worker):
             process.send_signal(signal.SIGTERM)
@@ -255,7 +221,8 @@ def main() -> None:
     table(
         f"Ingestion: {EVENTS} sentry-sdk envelopes, {CLIENTS} clients, gunicorn "
         f"{GUNICORN_WORKERS} workers x {GUNICORN_THREADS} threads, Celery worker concurrency "
-        f"{CELERY_CONCURRENCY}, PostgreSQL, Redis",
+        f"{CELERY_CONCURRENCY}, PostgreSQL, Redis, events handed over by "
+        f"{'the Redis queue' if queue.enabled() else 'the database spool'}",
         ("measure", "value", "target", "met"),
         [
             ("accepted (200)", f"{ok} of {len(statuses)}", "all", mark(ok == EVENTS)),
@@ -271,7 +238,8 @@ def main() -> None:
                 (f"CPU per event: {name}", f"{seconds / EVENTS * 1000:.2f} ms", "", "")
                 for name, seconds in cpu.items()
             ),
-            ("load average (1 min) at the end", f"{os.getloadavg()[0]:.1f}", "", ""),
+            ("load average (1 min) at the start / end",
+             f"{load_before:.1f} / {os.getloadavg()[0]:.1f}", "", ""),
         ],
     )  # fmt: skip
     issues = Issue.objects.count()

@@ -34,6 +34,7 @@ SCRIPTS = [
     ("1,000,000 issues and 10,000,000 events", "big_dataset.py"),
     # After big_dataset.py built them: ingestion beside 1,000,000 issues.
     ("Ingestion with 1,000,000 issues", "ingest.py", {"BENCH_DATABASE": "tasklink_big"}),
+    ("Storing events: empty database and beside 10,000,000 events", "store_at_size.py"),
 ]
 
 
@@ -118,7 +119,9 @@ def main() -> int:
         results.touch()
         for title, script, *extra in SCRIPTS:
             env = extra[0] if extra else {}
-            if skip_big and (script == "big_dataset.py" or env.get("BENCH_DATABASE")):
+            if skip_big and (
+                script in ("big_dataset.py", "store_at_size.py") or env.get("BENCH_DATABASE")
+            ):
                 continue
             ok, _ = run(title, script, results, env)
             if not ok:

@@ -54,6 +54,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # The Sentry SDKs' posts go straight to their view from here (ingest/middleware.py).
+    "ingest.middleware.SdkEndpointMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -100,7 +102,7 @@ if REDIS_URL:
         raise ImproperlyConfigured(f"REDIS_URL={REDIS_URL!r} must start with redis:// or rediss://")
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.cache.SharedClientRedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "tasklink",
         }
@@ -220,7 +222,13 @@ CELERY_BEAT_SCHEDULE: dict[str, dict] = {
     },
 }
 # Modules whose tasks the worker must know beyond each app's tasks.py.
-CELERY_IMPORTS = ["integrations.asana.sync", "integrations.asana.webhooks"]
+CELERY_IMPORTS = [
+    "integrations.asana.sync",
+    "integrations.asana.webhooks",
+    "integrations.comments",
+    # Rule firings, regression follow-ups, resolution syncs, bulk runs.
+    "integrations.rules.tasks",
+]
 
 # --- Ingestion (ingest/) -------------------------------------------------------------------
 # A request body, decompressed, and one event item: over these the endpoint answers 413.
@@ -228,6 +236,19 @@ INGEST_MAX_BODY_BYTES = env_int("INGEST_MAX_BODY_BYTES", 20 * 1024 * 1024)
 INGEST_MAX_EVENT_BYTES = env_int("INGEST_MAX_EVENT_BYTES", 1024 * 1024)
 # How long a queued drain task stands for every event spooled after it (see ingest.tasks).
 INGEST_DRAIN_FLAG_SECONDS = env_int("INGEST_DRAIN_FLAG_SECONDS", 10)
+# Where the endpoint hands accepted events to the worker: `redis` (one RPUSH; the default with
+# a broker) or `database` (the PendingEvent spool: an INSERT and its commit per request).
+# Without REDIS_URL it is always the database, drained in the request (ingest/queue.py).
+INGEST_QUEUE = env_str("INGEST_QUEUE", "redis")
+if INGEST_QUEUE not in ("redis", "database"):
+    raise ImproperlyConfigured(f"INGEST_QUEUE={INGEST_QUEUE!r} must be redis or database")
+INGEST_QUEUE_REDIS_URL = (
+    REDIS_URL if INGEST_QUEUE == "redis" and not CELERY_TASK_ALWAYS_EAGER else ""
+)
+# A batch a worker claimed from the Redis queue and has not finished after this many seconds
+# is given back to the queue (its worker died); storing is idempotent, so a slow batch given
+# back by mistake is stored once all the same.
+INGEST_CLAIM_SECONDS = env_int("INGEST_CLAIM_SECONDS", 60)
 # Events older than this are deleted by the hourly beat task; issues keep their counts.
 EVENT_RETENTION_DAYS = env_int("EVENT_RETENTION_DAYS", 90)
 
@@ -262,12 +283,20 @@ ASANA_CONNECT_TIMEOUT = env_float("ASANA_CONNECT_TIMEOUT", 3.05)
 ASANA_READ_TIMEOUT = env_float("ASANA_READ_TIMEOUT", 10.0)
 # A GET answered 429/503 is retried once if Asana asks to wait at most this many seconds.
 ASANA_MAX_RETRY_WAIT = env_float("ASANA_MAX_RETRY_WAIT", 3.0)
-# Webhooks are at most once: every linked task is read again this often (Celery beat), so a
-# dropped event delays a change by at most this long.
+# Webhooks are at most once: the linked tasks that changed are read again this often (Celery
+# beat), so a dropped event delays a change by at most this long.
 ASANA_RECONCILE_SECONDS = env_int("ASANA_RECONCILE_SECONDS", 600)
 CELERY_BEAT_SCHEDULE["asana-reconcile"] = {
     "task": "asana.reconcile",
     "schedule": float(ASANA_RECONCILE_SECONDS),
+}
+# Each run above reads only what changed, per Asana project; this often every linked task is
+# read one by one (a task moved out of the project it was watched in is caught then).
+ASANA_FULL_RECONCILE_SECONDS = env_int("ASANA_FULL_RECONCILE_SECONDS", 86400)
+CELERY_BEAT_SCHEDULE["asana-reconcile-full"] = {
+    "task": "asana.reconcile",
+    "schedule": float(ASANA_FULL_RECONCILE_SECONDS),
+    "kwargs": {"full": True},
 }
 
 # --- social-auth ---------------------------------------------------------------------------

@@ -20,3 +20,6 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 # Tasks run in the test's own process and transaction; tests that need a real worker start
 # one themselves, with its own settings.
 CELERY_TASK_ALWAYS_EAGER = True
+# So events go through the database spool, drained in the request (tests of the Redis queue
+# set it themselves).
+INGEST_QUEUE_REDIS_URL = ""

@@ -13,14 +13,15 @@ import json
 import logging
 import re
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count
 
-from ingest import grouping
+from ingest import grouping, queue
 from ingest.models import PendingEvent
 from ingest.normalize import normalize
 from tracker.models import Activity, Event, GroupHash, Issue, IssueTag, IssueUser
@@ -29,6 +30,7 @@ from tracker.signals import issue_events_added, issue_first_seen, issue_regresse
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 200
+T = TypeVar("T", PendingEvent, queue.Queued)
 MAX_DEPTH = 24
 
 
@@ -103,36 +105,77 @@ def drain_batch(batch_size: int = BATCH_SIZE) -> tuple[int, int]:
         )
         if not rows:
             return 0, 0
-        try:
-            with transaction.atomic():
-                outcome = store(_incoming(row) for row in rows)
-            done = [row.pk for row in rows]
-        except Exception:
-            # One event the database refuses must not hold back the others: store them one
-            # by one; the failing one stays spooled, logged, for a later drain.
-            log.exception("storing a batch of %d events failed; storing them one by one", len(rows))
-            outcome, done = _one_by_one(rows)
-        PendingEvent.objects.filter(pk__in=done).delete()
+        outcome, failed = _store_or_isolate(rows, _incoming_row)
+        PendingEvent.objects.filter(pk__in=[row.pk for row in rows if row not in failed]).delete()
         transaction.on_commit(outcome.send)
     return len(rows), outcome.stored
 
 
-def _one_by_one(rows: list[PendingEvent]) -> tuple[Outcome, list[int]]:
-    total, done = Outcome(), []
-    for row in rows:
+def drain_queue(batch_size: int = BATCH_SIZE, owner: str = "", max_batches: int = 1000) -> int:
+    """Store the events of the Redis queue until none are left (or max_batches): claim a
+    batch, store it in one transaction, and forget the claim only once that committed."""
+    total = 0
+    for _ in range(max_batches):
+        claim = queue.take(batch_size, owner)
+        if claim is None:
+            break
+        with transaction.atomic():
+            outcome, failed = _store_or_isolate(claim.events, _incoming_queued)
+            # What the database refused waits in the spool, as a spooled event would.
+            spool(failed)
+            transaction.on_commit(outcome.send)
+        queue.release(claim)
+        total += outcome.stored
+        if len(claim.events) < batch_size:
+            break
+    return total
+
+
+def spool(events: list[queue.Queued]) -> None:
+    """Keep events in the database spool (one INSERT). The same event_id still waiting is an
+    SDK's retry: kept once."""
+    if not events:
+        return
+    table = PendingEvent._meta.db_table
+    rows = ", ".join(["(%s, %s, %s, %s)"] * len(events))
+    params = [
+        value
+        for event in events
+        for value in (event.project_id, event.event_id, event.payload.decode(), event.received)
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (project_id, event_id, payload, received) VALUES {rows} "
+            "ON CONFLICT (event_id) DO NOTHING",
+            params,
+        )
+
+
+def _store_or_isolate(
+    sources: list[T], incoming: Callable[[T], Incoming]
+) -> tuple[Outcome, list[T]]:
+    """Store all in one transaction (the caller's); if the database refuses, one by one, so
+    that one bad event does not hold back the others. Returns the outcome and what failed."""
+    try:
+        with transaction.atomic():
+            return store(incoming(source) for source in sources), []
+    except Exception:
+        log.exception("storing a batch of %d events failed; storing them one by one", len(sources))
+    total, failed = Outcome(), []
+    for source in sources:
         try:
             with transaction.atomic():
-                outcome = store([_incoming(row)])
+                outcome = store([incoming(source)])
         except Exception:
-            log.exception("event %s could not be stored; it stays spooled", row.event_id)
+            log.exception("event %s could not be stored; it stays spooled", source.event_id)
+            failed.append(source)
             continue
-        done.append(row.pk)
         total.first_seen += outcome.first_seen
         total.regressed += outcome.regressed
         for issue_id, (issue, count) in outcome.added.items():
             total.added[issue_id] = (issue, total.added.get(issue_id, (issue, 0))[1] + count)
         total.stored += outcome.stored
-    return total, done
+    return total, failed
 
 
 # The only ways valid UTF-8 JSON text yields a NUL or a lone surrogate: escapes. Most events
@@ -140,11 +183,19 @@ def _one_by_one(rows: list[PendingEvent]) -> tuple[Outcome, list[int]]:
 SUSPECT_ESCAPE = re.compile(r"\\u(?:0000|d[89a-f])", re.IGNORECASE)
 
 
-def _incoming(row: PendingEvent) -> Incoming:
-    payload = json.loads(row.payload)
-    if SUSPECT_ESCAPE.search(row.payload):
+def _incoming(project_id: int, event_id: str, text: str, received: datetime) -> Incoming:
+    payload = json.loads(text)
+    if SUSPECT_ESCAPE.search(text):
         payload = clean(payload)
-    return Incoming(row.project_id, row.event_id, payload, row.received)
+    return Incoming(project_id, event_id, payload, received)
+
+
+def _incoming_row(row: PendingEvent) -> Incoming:
+    return _incoming(row.project_id, row.event_id, row.payload, row.received)
+
+
+def _incoming_queued(event: queue.Queued) -> Incoming:
+    return _incoming(event.project_id, event.event_id, event.payload.decode(), event.received)
 
 
 def store(incoming) -> Outcome:

@@ -12,20 +12,21 @@ import base64
 import binascii
 import functools
 import json
+import logging
 import uuid
 from dataclasses import dataclass
 
+import redis
 from django.conf import settings
-from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 
-from ingest import decompress, envelope
+from ingest import decompress, envelope, queue, store
 from ingest.auth import Refused, check_rate_limit, key_from_dsn, key_from_request, project_key
-from ingest.models import PendingEvent
-from ingest.store import drain
-from ingest.tasks import schedule_drain
+from ingest.tasks import publish_drain, schedule_drain
+
+log = logging.getLogger(__name__)
 
 # Everything else (session, sessions, client_report, attachment, transaction, profile,
 # replay, check_in, log, span, user_report, unknown types) is accepted and dropped.
@@ -35,7 +36,8 @@ EVENT_ITEM = "event"
 @dataclass
 class Accepted:
     event_id: str
-    payload: str
+    # The event's JSON as the SDK sent it: validated, then kept byte for byte.
+    raw: bytes
 
 
 def cors(response: HttpResponse, request: HttpRequest) -> HttpResponse:
@@ -80,7 +82,7 @@ def parse_event(payload: bytes, envelope_event_id: object = None) -> Accepted:
         raise Refused(400, "event is not valid JSON") from None
     if not isinstance(event, dict):
         raise Refused(400, "event is not a JSON object")
-    return Accepted(event_id_of(event, envelope_event_id), text)
+    return Accepted(event_id_of(event, envelope_event_id), payload)
 
 
 def _no_constant(name: str):
@@ -101,28 +103,24 @@ def read_body(request: HttpRequest) -> bytes:
 
 
 def spool(key, accepted: list[Accepted]) -> None:
+    """Keep the events before answering 200: on the Redis queue when there is one (one round
+    trip), else, or when Redis cannot be reached, in the database spool."""
     check_rate_limit(key, len(accepted))
     if not accepted:
         return
-    insert_pending(key.project_id, accepted)
+    received = timezone.now()
+    events = [queue.Queued(key.project_id, a.event_id, received, a.raw) for a in accepted]
+    if queue.enabled():
+        try:
+            if queue.push(events):
+                publish_drain()
+            return
+        except redis.RedisError:
+            log.warning("the Redis queue is unreachable; spooling in the database", exc_info=True)
+    store.spool(events)
     if not schedule_drain():
         # No broker: store in this request rather than wait for one.
-        drain(max_batches=1)
-
-
-def insert_pending(project_id: int, accepted: list[Accepted]) -> None:
-    """One INSERT, committed on its own (autocommit): the single round trip an event costs the
-    request. The same event_id still waiting is the SDK retrying: accepted, kept once."""
-    table = PendingEvent._meta.db_table
-    rows = ", ".join(["(%s, %s, %s, %s)"] * len(accepted))
-    received = timezone.now()
-    params = [value for a in accepted for value in (project_id, a.event_id, a.payload, received)]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (project_id, event_id, payload, received) VALUES {rows} "
-            "ON CONFLICT (event_id) DO NOTHING",
-            params,
-        )
+        store.drain(max_batches=1)
 
 
 def sdk_endpoint(view):
@@ -143,6 +141,7 @@ def sdk_endpoint(view):
             return refuse(request, refused)
         return cors(JsonResponse(answer), request)
 
+    wrapper.sdk_endpoint = True  # type: ignore[attr-defined]  # see ingest/middleware.py
     return wrapper
 
 

@@ -9,10 +9,19 @@ class IntegrationsConfig(AppConfig):
     def ready(self) -> None:
         from social_django.models import UserSocialAuth
 
-        from integrations import onboarding, registry, resolution, token_crypto
+        from integrations import (
+            comments,
+            onboarding,
+            registry,
+            resolution,
+            task_links,
+            token_crypto,
+        )
+        from integrations.models import ExternalIssue
         from integrations.rules import receivers
         from tracker import onboarding as tracker_onboarding
         from tracker.signals import (
+            issue_commented,
             issue_events_added,
             issue_first_seen,
             issue_regressed,
@@ -22,7 +31,11 @@ class IntegrationsConfig(AppConfig):
         signals.post_init.connect(token_crypto.decrypt_on_load, sender=UserSocialAuth)
         signals.pre_save.connect(token_crypto.encrypt_before_save, sender=UserSocialAuth)
         signals.post_save.connect(token_crypto.restore_after_save, sender=UserSocialAuth)
+        signals.pre_save.connect(task_links.link_moving, sender=ExternalIssue)
+        signals.post_save.connect(task_links.link_saved, sender=ExternalIssue)
+        signals.post_delete.connect(task_links.link_deleted, sender=ExternalIssue)
         issue_status_changed.connect(resolution.follow_issue_status)
+        issue_commented.connect(comments.follow_issue_comment)
         issue_first_seen.connect(receivers.on_first_seen)
         issue_regressed.connect(receivers.on_regressed)
         issue_events_added.connect(receivers.on_events_added)

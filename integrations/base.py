@@ -12,6 +12,7 @@ import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, ClassVar, TypeVar
 
 from django import forms
@@ -19,6 +20,7 @@ from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.urls import URLPattern, URLResolver
+from django.utils import timezone
 from social_django.models import UserSocialAuth
 
 from integrations import identities
@@ -290,10 +292,13 @@ class IssueTrackerPlugin:
         """
         client = self.get_client(identity)
         for mapping in mappings:
-            remote = cache.get(self._task_key(identity, mapping.external_id))
+            # Keyed by when the task's state was last stored: a read cached before a webhook
+            # or the reconciliation stored a change must not undo it.
+            key = self._task_key(identity, mapping.external_id, mapping.date_changed)
+            remote = cache.get(key)
             if remote is None:
                 remote = self.fetch_remote(client, mapping.external_id)
-                self._remember_task(identity, remote)
+                cache.set(key, remote, self.status_cache_seconds)
             changed = (remote.title, remote.completed, remote.url) != (
                 mapping.title,
                 mapping.completed,
@@ -302,7 +307,8 @@ class IssueTrackerPlugin:
             if changed:
                 mapping.title, mapping.completed = remote.title, remote.completed
                 mapping.url = remote.url or mapping.url
-                mapping.save(update_fields=["title", "completed", "url"])
+                mapping.date_changed = timezone.now()
+                mapping.save(update_fields=["title", "completed", "url", "date_changed"])
         return mappings
 
     def follow_resolution(
@@ -372,8 +378,11 @@ class IssueTrackerPlugin:
             cache.set(key, value, seconds or self.options_cache_seconds)
         return value
 
-    def _task_key(self, identity: UserSocialAuth, external_id: str) -> str:
-        return self._cache_key("task", identity, external_id)
+    def _task_key(
+        self, identity: UserSocialAuth, external_id: str, changed: datetime | None = None
+    ) -> str:
+        version = changed.isoformat() if changed else ""
+        return self._cache_key("task", identity, external_id, version)
 
     def _remember_task(self, identity: UserSocialAuth, remote: RemoteTask) -> None:
         # What the tracker just answered is fresh: the status sync need not ask again.

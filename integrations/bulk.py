@@ -18,9 +18,8 @@ from config.http import HtmxHttpRequest
 from integrations import identities
 from integrations.base import IssueTrackerPlugin
 from integrations.exceptions import ApiError, ApiRateLimited
-from integrations.models import ExternalIssue
 from integrations.resolution import plugin_for
-from integrations.rules import limits
+from integrations.rules import claims, limits
 from integrations.rules.models import BulkRun
 from tracker.links import http_url
 from tracker.models import Issue
@@ -105,12 +104,25 @@ def run_bulk(run: BulkRun) -> None:
 def create_one(
     plugin: IssueTrackerPlugin, identity: Any, run: BulkRun, issue: Issue
 ) -> tuple[str, str, str]:
-    """(outcome, detail, task url) for one issue."""
-    if ExternalIssue.objects.filter(issue=issue, provider=plugin.slug).exists():
-        return "skipped", "Already linked to a task.", ""
+    """(outcome, detail, task url) for one issue. The run takes the issue's claim as rules do,
+    so a rule firing or another run on the same issue at the same moment makes no second
+    task."""
+    skip = claims.take(issue, plugin, run)
+    if skip:
+        return "skipped", skip, ""
     options = plugin.get_options(issue.project)
-    if not plugin.is_configured(options):
-        return "failed", f"{plugin.title} is not set up for {issue.project.name}.", ""
+    if plugin.is_configured(options):
+        outcome = create_claimed(plugin, identity, run, issue, options)
+    else:
+        outcome = ("failed", f"{plugin.title} is not set up for {issue.project.name}.", "")
+    if outcome[0] == "failed":
+        claims.release(run, issue)
+    return outcome
+
+
+def create_claimed(
+    plugin: IssueTrackerPlugin, identity: Any, run: BulkRun, issue: Issue, options: dict[str, Any]
+) -> tuple[str, str, str]:
     data = plugin.rule_task_data(issue, options)
     for _ in range(MAX_RATE_LIMITED):
         wait = limits.take_call(identity)
@@ -118,17 +130,10 @@ def create_one(
             time.sleep(wait)
             continue
         try:
-            mapping, _ = plugin.create(
-                issue=issue,
-                user=run.user,
-                identity=identity,
-                options=options,
-                data=data,
-                idempotency_key=f"bulk-{run.pk}",
-            )
+            mapping = claims.create_task(plugin, run, issue, run.user, identity, options, data)
         except ApiRateLimited as exc:
-            time.sleep(min(exc.retry_after or 1, 60))
-            continue
+            limits.throttled(identity, exc.retry_after or 1)
+            continue  # the limiter waits it out
         except ApiError as exc:
             return "failed", plugin.message_from_error(exc), ""
         return "created", mapping.title, http_url(mapping.url)

@@ -34,6 +34,9 @@ class ExternalIssue(models.Model):
     # {"assignee": name, "projects": [{"gid", "name", "section"}], "due_on", "modified_at"}.
     # Kept fresh by webhook events and reconciliation; the same for every issue of the task.
     details = models.JSONField(default=dict, blank=True)
+    # When Tasklink last stored a change of the task's state (completion, card): the issue
+    # page's live updates compare it, so an unchanged task costs no rendering.
+    date_changed = models.DateTimeField(null=True, blank=True)
     # One per rendered create form: a double submit or a second tab finds the mapping the
     # first submit stored instead of creating a second task.
     idempotency_key = models.CharField(max_length=64, blank=True)
@@ -103,6 +106,7 @@ class PluginConfig(models.Model):
 from integrations.rules.models import (  # noqa: E402, F401
     BulkRun,
     Firing,
+    RegressionNotice,
     ResolutionSync,
     Rule,
     TaskClaim,
@@ -126,6 +130,11 @@ class Webhook(models.Model):
     secret = models.CharField(max_length=128, blank=True)
     date_added = models.DateTimeField(default=timezone.now)
     last_delivery = models.DateTimeField(null=True, blank=True)
+    # A registration the tracker refused (no remote_id): how often in a row, why, and when it
+    # may be tried again (exponential backoff; the reconciliation covers the gap meanwhile).
+    failures = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    retry_after = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -151,6 +160,23 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"delivery {self.pk} to {self.webhook_id}"
+
+
+class SyncCursor(models.Model):
+    """How far the reconciliation has read a tracker's project: the next run asks only for
+    the tasks modified since `read_until` (minus a margin for clocks)."""
+
+    provider = models.CharField(max_length=30)
+    resource = models.CharField("project gid", max_length=64)
+    read_until = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["provider", "resource"], name="unique_sync_cursor")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} {self.resource} read until {self.read_until:%Y-%m-%d %H:%M:%S}"
 
 
 class ProcessedEvent(models.Model):

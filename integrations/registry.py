@@ -10,7 +10,7 @@ from __future__ import annotations
 from functools import cache
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef
+from django.db.models import OuterRef, Subquery
 from django.utils.module_loading import import_string
 
 from integrations.base import IssueTrackerPlugin
@@ -41,6 +41,8 @@ def trackers_title() -> str:
     return " or ".join(plugin.title for plugin in plugins())
 
 
-def has_linked_task() -> Exists:
-    """An annotation for Issue querysets: whether the issue is linked to a task anywhere."""
-    return Exists(ExternalIssue.objects.filter(issue=OuterRef("pk")))
+def tasks_changed_at() -> Subquery:
+    """An annotation for Issue querysets: when a linked task's stored state last changed
+    (completion, title, the task card), or None (the issue page's live updates compare it)."""
+    newest = ExternalIssue.objects.filter(issue=OuterRef("pk"), date_changed__isnull=False)
+    return Subquery(newest.order_by("-date_changed").values("date_changed")[:1])

@@ -20,12 +20,16 @@ COMPLETES: dict[str, bool] = {Issue.Status.RESOLVED: True, Issue.Status.UNRESOLV
 
 
 def follow_issue_status(
-    sender: Any, issue: Issue, user: Any, status: str, **kwargs: Any
+    sender: Any, issue: Issue, user: Any, status: str, origin: str = "", **kwargs: Any
 ) -> list[str]:
     if status not in COMPLETES:
         return []  # ignoring an issue says nothing about its tasks
     messages = []
     for plugin in registry.plugins():
+        if plugin.slug == origin or user is None:
+            # From this tracker: pushing it back would loop. Without a person, no identity
+            # may act on the other trackers.
+            continue
         options = plugin.get_options(issue.project)
         if not options.get("sync_resolution") or not plugin.linked_tasks(issue).exists():
             continue

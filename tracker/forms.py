@@ -75,3 +75,20 @@ class IssueFilterForm(forms.Form):
 
 class IssueStatusForm(forms.Form):
     status = forms.ChoiceField(choices=Issue.Status.choices)
+
+
+# Long enough for a stack trace pasted in; Asana takes far longer stories.
+MAX_COMMENT = 5000
+
+
+class CommentForm(forms.Form):
+    text = forms.CharField(
+        label="Comment",
+        max_length=MAX_COMMENT,
+        widget=forms.Textarea,
+        error_messages={
+            "required": "Write something first.",
+            "max_length": f"A comment may have at most {MAX_COMMENT:,} characters "
+            "(it has %(show_value)s).",
+        },
+    )

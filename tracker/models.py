@@ -173,6 +173,10 @@ class Issue(models.Model):
     last_seen = models.DateTimeField(default=timezone.now)
     event_count = models.PositiveIntegerField(default=0)
     user_count = models.PositiveIntegerField(default=0)
+    # Whether any task at a tracker is linked to the issue: the list's "with a task" filter
+    # and badge read this column instead of probing the links of every issue. The plugin
+    # layer keeps it true (integrations/task_links.py); a plain save() never writes it.
+    has_task = models.BooleanField(default=False, db_default=False, editable=False)
 
     objects = IssueQuerySet.as_manager()
 
@@ -187,6 +191,12 @@ class Issue(models.Model):
             models.Index(fields=["status", "-last_seen"], name="issue_status_recent"),
             # One project's issues of any status, newest first, e.g. a search within it.
             models.Index(fields=["project", "-last_seen"], name="issue_project_recent"),
+            # "With a task": a few issues in many; only they are in the index.
+            models.Index(
+                fields=["status", "-last_seen", "-id"],
+                condition=Q(has_task=True),
+                name="issue_with_task",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -195,6 +205,15 @@ class Issue(models.Model):
     def save(self, *args, **kwargs):
         if not self.number:
             self.number = Project.objects.next_issue_number(self.project_id)
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            # An issue read before a task was linked must not write its stale has_task back:
+            # only the plugin layer writes it (integrations/task_links.py).
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                f.name
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name != "has_task" and f.attname not in deferred
+            ]
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -219,7 +238,13 @@ class Issue(models.Model):
 
 
 class Event(models.Model):
-    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events")
+    # No index of its own: event_issue_recent (issue, -timestamp) serves every lookup by
+    # issue, and each index on this table is written by every event stored.
+    issue = models.ForeignKey(
+        Issue, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
+    # Unique, for "stored exactly once". On PostgreSQL the extra LIKE index Django gives a
+    # unique CharField is dropped (tracker 0007): nothing searches event ids by prefix.
     event_id = models.CharField(max_length=32, unique=True)
     timestamp = models.DateTimeField(default=timezone.now)
     message = models.TextField(blank=True)

@@ -3,9 +3,16 @@ the apps that listen (integrations, rules)."""
 
 from django.dispatch import Signal
 
-# Sent after a person changed an issue's status: issue, user, status. Receivers (integrations)
-# answer with a list of messages for that person, e.g. what a tracker refused.
+# Sent after an issue's status changed: issue, user, status, origin. `origin` is "" when a
+# person changed it in Tasklink (`user`), or the slug of the integration whose tracker caused
+# it (user None), so that integration does not push the change back where it came from.
+# Receivers (integrations) answer with a list of messages for that person, e.g. what a tracker
+# refused.
 issue_status_changed = Signal()
+
+# Sent after a person wrote a comment on an issue: issue, user, activity (its Activity, whose
+# data["text"] is the comment). Integrations may post it to linked tasks.
+issue_commented = Signal()
 
 # Sent by ingestion once the transaction that stored the events has committed:
 # - issue_first_seen: issue, event. A new group was created by this event.

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tracker import project_views, views
+from tracker import comment_views, live_views, project_views, views
 
 KEY = "projects/<int:project_id>/keys/<int:key_id>/"
 
@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.issue_list, name="issue_list"),
     path("issues/<int:issue_id>/", views.issue_detail, name="issue_detail"),
     path("issues/<int:issue_id>/status/", views.issue_set_status, name="issue_set_status"),
+    path("issues/<int:issue_id>/live/", live_views.issue_live, name="issue_live"),
+    path("issues/<int:issue_id>/comments/", comment_views.issue_comment, name="issue_comment"),
     path("projects/", project_views.project_list, name="project_list"),
     path("projects/new/", project_views.project_create, name="project_create"),
     path("projects/<int:project_id>/", project_views.project_detail, name="project_detail"),

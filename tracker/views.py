@@ -13,7 +13,7 @@ from tracker import activity_display, event_display, onboarding
 from tracker.access import get_issue_for_user
 from tracker.forms import IssueFilterForm, IssueStatusForm
 from tracker.models import Activity, Event, Issue, Project
-from tracker.paginator import EstimatedCountPaginator
+from tracker.paginator import KeysetPage, KeysetPaginator
 from tracker.signals import issue_status_changed
 
 ISSUES_PER_PAGE = 25
@@ -31,7 +31,7 @@ def issue_list(request: HtmxHttpRequest) -> HttpResponse:
     filters = form.filters()
 
     issues = Issue.objects.filter(project__in=projects).select_related("project")
-    issues = issues.annotate(has_task=registry.has_linked_task()).search(filters["query"])
+    issues = issues.search(filters["query"])
     if filters["project"]:
         issues = issues.filter(project_id=filters["project"])
     if filters["status"] != "all":
@@ -41,22 +41,38 @@ def issue_list(request: HtmxHttpRequest) -> HttpResponse:
     elif filters["linked"] == "unlinked":
         issues = issues.filter(has_task=False)
 
-    page = EstimatedCountPaginator(issues, ISSUES_PER_PAGE).get_page(request.GET.get("page"))
-    querystring = request.GET.copy()
-    querystring.pop("page", None)
+    page = KeysetPaginator(issues, ISSUES_PER_PAGE).page(request.GET)
     context = {
         "form": form,
         "filters": filters,
         "page": page,
         "projects": projects,
         "trackers": trackers,
-        "querystring": querystring.urlencode(),
+        **page_links(request, page),
     }
     # htmx's history restore asks for the whole page, never the fragment.
     if request.htmx and not request.htmx.history_restore_request:
         return render(request, "tracker/issue_list.html#results", context)
     context["checklist"] = onboarding.checklist_for(request)
     return render(request, "tracker/issue_list.html", context)
+
+
+def page_links(request: HtmxHttpRequest, page: KeysetPage) -> dict[str, str]:
+    """The "Newer" and "Older" links: the same filters, the cursor and the page's label."""
+    links = {}
+    for name, key, cursor, number in (
+        ("newer_url", "after", page.newer, page.number - 1),
+        ("older_url", "before", page.older, page.number + 1),
+    ):
+        if cursor:
+            query = request.GET.copy()
+            for position in ("page", "before", "after"):
+                query.pop(position, None)
+            if number > 1:
+                # Newer from page 2 is the top of the list, whatever arrived since: no cursor.
+                query.update({key: str(cursor), "page": str(number)})
+            links[name] = "?" + query.urlencode()
+    return links
 
 
 @login_required
@@ -152,7 +168,9 @@ def issue_set_status(request: HtmxHttpRequest, issue_id: int) -> HttpResponse:
         issue.save(update_fields=["status"])
         Activity.objects.create(issue=issue, user=request.user, kind=STATUS_ACTIVITY[status])
         # Integrations may follow the change (complete linked tasks) and report what failed.
-        answers = issue_status_changed.send(Issue, issue=issue, user=request.user, status=status)
+        answers = issue_status_changed.send(
+            Issue, issue=issue, user=request.user, status=status, origin=""
+        )
         for _receiver, problems in answers:
             for problem in problems or []:
                 messages.warning(request, problem)

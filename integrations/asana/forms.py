@@ -178,6 +178,12 @@ class SettingsForm(TypeaheadMixin, forms.Form):
         required=False,
         label="Reopen a resolved issue when a linked task is reopened in Asana",
     )
+    post_comments = forms.BooleanField(
+        required=False,
+        label="Post comments written in Tasklink to the linked Asana tasks",
+        help_text="As the comment's author when they connected Asana, else as whoever linked "
+        "the task, naming the author.",
+    )
 
     def __init__(
         self,

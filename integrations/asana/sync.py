@@ -12,7 +12,7 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from celery import shared_task
@@ -30,9 +30,11 @@ from integrations.models import (
     PluginConfig,
     ProcessedEvent,
     RemoteWrite,
+    SyncCursor,
     WebhookDelivery,
 )
 from tracker.models import Activity, Issue
+from tracker.signals import issue_status_changed
 
 logger = logging.getLogger("tasklink.asana.sync")
 
@@ -47,6 +49,11 @@ ECHO_WINDOW = timedelta(minutes=10)
 # A delivery still unprocessed after this long is taken up again by the reconciliation.
 STALE_DELIVERY = timedelta(minutes=1)
 KEEP_DELIVERIES = timedelta(days=7)
+# The reconciliation asks a project for the tasks modified since its last read less this (the
+# clocks of Tasklink and Asana differ a little), in pages of Asana's largest size.
+CURSOR_MARGIN = timedelta(minutes=2)
+PAGE_SIZE = 100
+EPOCH = datetime(2008, 1, 1, tzinfo=UTC)  # before Asana: "every task of the project"
 
 # What the per-project options say Asana may change (PluginConfig.options keys).
 COMPLETES_OFF, COMPLETES_ALL, COMPLETES_ANY = "off", "all", "any"
@@ -201,11 +208,16 @@ def apply_task(task: dict[str, Any], actor: str) -> list[ExternalIssue]:
         )
         changed = [m for m in mappings if m.completed != completed]
         echo = bool(changed) and take_echo(external_id, "completed", completed)
-        ExternalIssue.objects.filter(provider=PROVIDER, external_id=external_id).update(
-            title=str(task.get("name") or "")[:1024] or external_id,
-            completed=completed,
-            details=task_details(task),
-        )
+        state = {
+            "title": str(task.get("name") or "")[:1024] or external_id,
+            "completed": completed,
+            "details": task_details(task),
+        }
+        # Only what differs is written, with when: an issue page open on it shows the change
+        # (live updates), and reading an unchanged task again costs no write.
+        stale = [m.pk for m in mappings if any(getattr(m, k) != v for k, v in state.items())]
+        if stale:
+            ExternalIssue.objects.filter(pk__in=stale).update(**state, date_changed=timezone.now())
         if echo:
             return []
         for mapping in changed:
@@ -236,6 +248,9 @@ def _set_status(issue: Issue, status: str, kind: str) -> None:
     if Issue.objects.filter(pk=issue.pk, status=issue.status).update(status=status):
         issue.status = status
         Activity.objects.create(issue=issue, user=None, kind=kind, data={"via": "Asana"})
+        # Other receivers (rules, other trackers) hear of it; marked as Asana's, so the
+        # resolution sync does not complete or reopen the task that caused it.
+        issue_status_changed.send(Issue, issue=issue, user=None, status=status, origin=PROVIDER)
 
 
 def _remote_activity(mapping: ExternalIssue, actor: str, action: str, **extra: Any) -> None:
@@ -374,11 +389,32 @@ def queue_delivery(delivery_id: int) -> None:
 
 
 @shared_task(name="asana.reconcile")  # type: ignore[untyped-decorator]  # Celery has no types
-def reconcile() -> dict[str, int]:
-    """Catch what webhooks missed: unprocessed deliveries, every linked task's state, and
-    webhooks Asana deleted. Stops early when Asana asks to slow down; the next run goes on."""
+def reconcile(full: bool = False) -> dict[str, int]:
+    """Catch what webhooks missed: unprocessed deliveries, the linked tasks that changed, and
+    webhooks Asana deleted. Per Asana project of linked tasks, one list of the tasks modified
+    since the last read (`GET /tasks?project=…&modified_since=…`, pages of 100); tasks in no
+    project (and any never read) one by one. `full` reads every linked task one by one (the
+    daily sweep: it also catches a task moved out of the project it was watched in).
+    Stops early when Asana asks to slow down; the next run goes on from where it was."""
     from integrations.asana import webhooks  # registration needs the sync; not the reverse
 
+    retry_stale_deliveries()
+    tally = {"read": 0, "changed": 0}
+    try:
+        if full:
+            read_each(sorted(linked_task_gids()), tally)
+        else:
+            read_what_changed(webhooks.needed_resources(), tally)
+    except ApiRateLimited:
+        logger.warning(
+            "Asana asks to slow down: reconciliation stops after %s tasks", tally["read"]
+        )
+    webhooks.ensure_webhooks()
+    forget_old_deliveries()
+    return tally
+
+
+def retry_stale_deliveries() -> None:
     stale = timezone.now() - STALE_DELIVERY
     for delivery_id in WebhookDelivery.objects.filter(
         processed_at=None, received_at__lt=stale
@@ -387,24 +423,95 @@ def reconcile() -> dict[str, int]:
             process_delivery(delivery_id)
         except ApiError as exc:
             logger.warning("Delivery %s still failing: %s", delivery_id, exc)
-    read = changed = 0
-    task_gids = (
-        ExternalIssue.objects.filter(provider=PROVIDER)
-        .values_list("external_id", flat=True)
-        .distinct()
+
+
+def linked_task_gids() -> set[str]:
+    return set(
+        ExternalIssue.objects.filter(provider=PROVIDER).values_list("external_id", flat=True)
     )
-    for task_gid in sorted(set(task_gids)):
+
+
+def read_what_changed(needed: dict[str, tuple[str, str, set[str]]], tally: dict[str, int]) -> None:
+    """Projects first, then the tasks read one by one: a task just found in a project is then
+    covered by that project's cursor, which starts before the task was read."""
+    everything = linked_task_gids()
+    projects = {r: t for r, (kind, _, t) in needed.items() if kind == "project"}
+    alone = everything - {t for task_gids in projects.values() for t in task_gids}
+    for project_gid, task_gids in sorted(projects.items()):
         try:
-            changed += len(sync_task(task_gid))
-            read += 1
+            read_project(project_gid, task_gids, everything, tally)
         except ApiRateLimited:
-            logger.warning("Asana asks to slow down: reconciliation stops after %s tasks", read)
+            raise
+        except ApiError as exc:  # the project is gone or hidden: its tasks are read alone
+            logger.warning(
+                "Reading Asana project %s failed (%s): tasks one by one", project_gid, exc
+            )
+            alone |= task_gids
+    SyncCursor.objects.filter(provider=PROVIDER).exclude(resource__in=projects).delete()
+    read_each(sorted(alone), tally)
+
+
+def read_project(
+    project_gid: str, task_gids: set[str], everything: set[str], tally: dict[str, int]
+) -> None:
+    """Apply every linked task of the project modified since its cursor; then move it on."""
+    identity = next(filter(None, map(identity_for_task, sorted(task_gids))), None)
+    if identity is None:
+        return
+    started = timezone.now()
+    since = _cursor_start(project_gid, task_gids)
+    client = AsanaClient(auth=identity)
+    params: dict[str, Any] = {
+        "project": gid(project_gid),
+        "modified_since": since.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+        "opt_fields": TASK_FIELDS,
+        "limit": PAGE_SIZE,
+    }
+    while True:
+        # Reference: https://developers.asana.com/reference/gettasks
+        answer = client.get("/tasks", params=params)
+        for task in answer.get("data") or []:
+            if isinstance(task, dict) and str(task.get("gid")) in everything:
+                tally["changed"] += len(apply_task(task, "Someone"))
+                tally["read"] += 1
+        offset = (answer.get("next_page") or {}).get("offset")
+        if not offset:
             break
+        params["offset"] = offset
+    SyncCursor.objects.update_or_create(
+        provider=PROVIDER, resource=project_gid, defaults={"read_until": started}
+    )
+
+
+def _cursor_start(project_gid: str, task_gids: set[str]) -> datetime:
+    """Since when to ask: the last read of the project, or, the first time, the oldest state
+    Tasklink stored of its tasks (Asana's own modified_at); less a margin for clocks."""
+    cursor = SyncCursor.objects.filter(provider=PROVIDER, resource=project_gid).first()
+    if cursor is not None:
+        return cursor.read_until - CURSOR_MARGIN
+    stored = ExternalIssue.objects.filter(provider=PROVIDER, external_id__in=task_gids)
+    moments = [_moment(d.get("modified_at")) for d in stored.values_list("details", flat=True)]
+    known = [m for m in moments if m is not None]
+    oldest = min(known) if known and len(known) == len(moments) else EPOCH
+    return oldest - CURSOR_MARGIN
+
+
+def _moment(value: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+
+
+def read_each(task_gids: list[str], tally: dict[str, int]) -> None:
+    for task_gid in task_gids:
+        try:
+            tally["changed"] += len(sync_task(task_gid))
+            tally["read"] += 1
+        except ApiRateLimited:
+            raise
         except ApiError as exc:
             logger.warning("Reconciling task %s failed: %s", task_gid, exc)
-    webhooks.ensure_webhooks()
-    forget_old_deliveries()
-    return {"read": read, "changed": changed}
 
 
 def forget_old_deliveries() -> None:

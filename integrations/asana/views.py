@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from config.http import HtmxHttpRequest
 from integrations import identities
+from integrations.asana import webhooks
 from integrations.asana.forms import SettingsForm
 from integrations.exceptions import ApiError, InvalidInput
 from integrations.plugin_views import autocomplete_error, autocomplete_response
@@ -36,6 +37,7 @@ def settings_view(request: HtmxHttpRequest, project_id: int, plugin: AsanaPlugin
         "plugin": plugin,
         "options": options,
         "identity": identity,
+        "webhook_refusals": webhooks.refusals_for_project(project.pk),
         "urls": {
             "autocomplete": reverse("plugin_asana_settings_autocomplete", args=[project.pk]),
             "self": request.path,

@@ -12,6 +12,7 @@ import hmac
 import ipaddress
 import json
 import logging
+from datetime import timedelta
 from typing import Any
 from urllib.parse import urlparse
 
@@ -47,6 +48,9 @@ FILTERS = [
     {"resource_type": "story", "resource_subtype": "comment_added", "action": "added"},
 ]
 FILTERED = {"filters": FILTERS}
+# After Asana refused to create a webhook: wait this long, doubling per refusal in a row.
+RETRY_BASE = timedelta(minutes=10)
+RETRY_CAP = timedelta(days=1)
 LOCAL_NAMES = ("localhost", ".localhost", ".local", ".internal", ".lan", ".home.arpa")
 
 
@@ -133,7 +137,8 @@ def register(
     resource: str, resource_type: str, workspace: str, identity: UserSocialAuth
 ) -> Webhook | None:
     """The webhook on `resource`, created at Asana unless it exists. None when Asana refused
-    (no webhooks:write scope, a limit reached, unreachable): the reconciliation covers it."""
+    (no webhooks:write scope, a limit reached, unreachable) or an earlier refusal is still
+    being waited out: the reconciliation covers the gap."""
     webhook, _ = Webhook.objects.get_or_create(
         provider=PROVIDER,
         resource=resource,
@@ -141,6 +146,8 @@ def register(
     )
     if webhook.remote_id:
         return webhook
+    if webhook.retry_after is not None and webhook.retry_after > timezone.now():
+        return None  # backing off: linking more tasks does not ask Asana again
     Webhook.objects.filter(pk=webhook.pk).update(secret="", identity=identity)
     try:
         # Reference: https://developers.asana.com/reference/createwebhook
@@ -156,13 +163,50 @@ def register(
         )
     except ApiError as exc:
         logger.warning("Asana refused a webhook on %s %s: %s", resource_type, resource, exc)
-        webhook.delete()
+        record_refusal(webhook, exc)
         return None
     data = answer.get("data") or {}
     secret = answer.get("X-Hook-Secret") or Webhook.objects.get(pk=webhook.pk).secret
-    Webhook.objects.filter(pk=webhook.pk).update(remote_id=str(data.get("gid", "")), secret=secret)
+    Webhook.objects.filter(pk=webhook.pk).update(
+        remote_id=str(data.get("gid", "")),
+        secret=secret,
+        failures=0,
+        last_error="",
+        retry_after=None,
+    )
     webhook.refresh_from_db()
     return webhook
+
+
+def retry_wait(failures: int) -> timedelta:
+    """How long to wait after `failures` refusals in a row: doubling from RETRY_BASE, capped."""
+    wait: timedelta = RETRY_BASE * 2 ** max(failures - 1, 0)
+    return min(wait, RETRY_CAP)
+
+
+def record_refusal(webhook: Webhook, error: ApiError) -> None:
+    failures = webhook.failures + 1
+    Webhook.objects.filter(pk=webhook.pk).update(
+        secret="",
+        failures=failures,
+        last_error=str(error)[:500],
+        retry_after=timezone.now() + retry_wait(failures),
+    )
+
+
+def refusals_for_project(project_id: int) -> list[Webhook]:
+    """The refused webhooks that the linked tasks of a Tasklink project need (on their Asana
+    projects, or on themselves): what the project's settings page tells its owners."""
+    resources: set[str] = set()
+    rows = ExternalIssue.objects.filter(provider=PROVIDER, issue__project=project_id)
+    for task_gid, details in rows.values_list("external_id", "details"):
+        resources.add(task_gid)
+        resources.update(p["gid"] for p in (details or {}).get("projects") or [])
+    return list(
+        Webhook.objects.filter(
+            provider=PROVIDER, remote_id="", failures__gt=0, resource__in=resources
+        ).order_by("resource")
+    )
 
 
 def unregister(webhook: Webhook) -> None:
@@ -216,10 +260,15 @@ def ensure_webhooks(*, verify: bool = True, only: set[str] | None = None) -> Non
     for webhook in Webhook.objects.filter(provider=PROVIDER).select_related("identity"):
         if webhook.resource not in needed:
             unregister(webhook)
-        elif verify and not alive(webhook):
+        elif verify and webhook.remote_id and not alive(webhook):
             logger.info("Asana no longer has the webhook on %s: recreating it", webhook.resource)
             webhook.delete()
-    present = set(Webhook.objects.filter(provider=PROVIDER).values_list("resource", flat=True))
+    # A refused one (no remote_id) is asked for again once its backoff ends (register).
+    present = set(
+        Webhook.objects.filter(provider=PROVIDER)
+        .exclude(remote_id="")
+        .values_list("resource", flat=True)
+    )
     for resource, (resource_type, workspace, task_gids) in needed.items():
         if resource in present or (only is not None and only.isdisjoint(task_gids)):
             continue

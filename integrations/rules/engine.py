@@ -11,7 +11,7 @@ from functools import partial
 from typing import Any
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from social_django.models import UserSocialAuth
 
@@ -20,8 +20,8 @@ from integrations.base import IssueTrackerPlugin
 from integrations.exceptions import ApiError, ApiRateLimited, ApiUnauthorized, ApiUnavailable
 from integrations.models import ExternalIssue
 from integrations.resolution import plugin_for
-from integrations.rules import limits
-from integrations.rules.models import Firing, Rule, TaskClaim
+from integrations.rules import claims, limits
+from integrations.rules.models import Firing, Rule
 from tracker.links import http_url
 from tracker.models import Activity, Event, Issue
 
@@ -59,7 +59,7 @@ def fire_matching(issue: Issue, trigger: str, event: Event | None = None) -> lis
             continue
         firing = Firing.objects.create(rule=rule, issue=issue, trigger=trigger)
         if ExternalIssue.objects.filter(issue=issue, provider=rule.plugin).exists():
-            finish(firing, Outcome.SKIPPED, "The issue already has a linked task.")
+            finish(firing, Outcome.SKIPPED, claims.ALREADY_LINKED)
             continue
         firings.append(firing)
         transaction.on_commit(partial(tasks.fire_rule.delay, firing.pk))
@@ -91,8 +91,9 @@ def run_firing(firing: Firing) -> Later | None:
     if not plugin.is_configured(options):
         pause(rule, f"{plugin.title} is not set up for this project: {plugin.setup_hint}")
         return finish(firing, Outcome.FAILED, rule.paused_reason)
-    if not claim(firing, plugin):
-        return None
+    skip = claims.take(issue, plugin, firing)
+    if skip:
+        return finish(firing, Outcome.SKIPPED, skip)
     wait = limits.take_call(identity)
     if wait:
         return Later(wait)
@@ -119,44 +120,17 @@ def rule_owner(rule: Rule) -> str:
     return rule.owner.get_full_name() or rule.owner.get_username()
 
 
-def claim(firing: Firing, plugin: IssueTrackerPlugin) -> bool:
-    """Take the issue's claim for this firing (or find it is ours from an earlier attempt);
-    False, with the firing recorded as skipped, when another firing or a person was first."""
-    issue = firing.issue
-    if ExternalIssue.objects.filter(issue=issue, provider=plugin.slug).exists():
-        mine = TaskClaim.objects.filter(issue=issue, provider=plugin.slug, firing=firing).exists()
-        if not mine:
-            finish(firing, Outcome.SKIPPED, "The issue already has a linked task.")
-            return False
-    try:
-        with transaction.atomic():
-            TaskClaim.objects.create(issue=issue, provider=plugin.slug, firing=firing)
-    except IntegrityError:
-        holder = TaskClaim.objects.filter(issue=issue, provider=plugin.slug).first()
-        if holder is None or holder.firing_id != firing.pk:
-            finish(firing, Outcome.SKIPPED, "Another rule is creating or created the task.")
-            return False
-    return True
-
-
 def create_task(
     firing: Firing, plugin: IssueTrackerPlugin, identity: UserSocialAuth, options: dict[str, Any]
 ) -> Later | None:
     rule, issue = firing.rule, firing.issue
     data = plugin.rule_task_data(issue, rule.action)
     try:
-        # The firing's key: a retry after a crash finds the stored mapping instead of
-        # creating the task again.
-        mapping, _ = plugin.create(
-            issue=issue,
-            user=rule.owner,
-            identity=identity,
-            options=options,
-            data=data,
-            idempotency_key=f"rule-firing-{firing.pk}",
-        )
+        mapping = claims.create_task(plugin, firing, issue, rule.owner, identity, options, data)
     except ApiRateLimited as exc:
-        # The tracker says when: not a failure, however often it happens.
+        # The tracker says when: not a failure, however often it happens. Every firing of
+        # this identity waits with this one.
+        limits.throttled(identity, exc.retry_after or BACKOFF_SECONDS)
         return Later(exc.retry_after or BACKOFF_SECONDS)
     except ApiUnavailable as exc:  # 5xx, timeouts, unreachable
         firing.attempts += 1
@@ -175,7 +149,7 @@ def create_task(
 
 def give_up(firing: Firing, plugin: IssueTrackerPlugin, reason: str) -> Later | None:
     # The claim goes, so a later firing may try again.
-    TaskClaim.objects.filter(firing=firing).delete()
+    claims.release(firing)
     note(
         firing.issue,
         f"Rule “{firing.rule.name}” could not create a task in {plugin.title}: {reason}",

@@ -92,18 +92,30 @@ class Firing(models.Model):
 
 
 class TaskClaim(models.Model):
-    """The right to create the automatic task of an issue at one tracker. The unique constraint
-    is the guarantee: of two rules or two workers firing at once, one inserts the claim, the
-    other gets an IntegrityError and skips. Deleted again when the creation failed for good."""
+    """The right to create the automatic task of an issue at one tracker, held by a rule's
+    firing or a bulk run. The unique constraint is the guarantee: of two rules, two bulk runs
+    or two workers acting at once, one inserts the claim, the other gets an IntegrityError and
+    skips. Deleted again when the creation failed for good."""
 
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="task_claims")
     provider = models.CharField(max_length=30)
-    firing = models.ForeignKey(Firing, on_delete=models.CASCADE, related_name="claims")
+    firing = models.ForeignKey(
+        Firing, null=True, blank=True, on_delete=models.CASCADE, related_name="claims"
+    )
+    bulk_run = models.ForeignKey(
+        "BulkRun", null=True, blank=True, on_delete=models.CASCADE, related_name="claims"
+    )
     date_added = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["issue", "provider"], name="unique_task_claim")
+            models.UniqueConstraint(fields=["issue", "provider"], name="unique_task_claim"),
+            # Exactly one holder.
+            models.CheckConstraint(
+                condition=models.Q(firing__isnull=False, bulk_run__isnull=True)
+                | models.Q(firing__isnull=True, bulk_run__isnull=False),
+                name="task_claim_one_holder",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -157,3 +169,36 @@ class BulkRun(models.Model):
 
     def count(self, outcome: str) -> int:
         return sum(1 for result in self.results if result["outcome"] == outcome)
+
+
+class RegressionNotice(models.Model):
+    """That one linked task is told of one regression: the row is taken before the comment
+    and marked done after it, so a redelivered or duplicated follow-up, on any worker, after
+    any restart or cache flush, never comments twice. A new regression is a new row."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting for the worker"
+        TAKEN = "taken", "A worker is telling the task"
+        DONE = "done", "Told"
+        FAILED = "failed", "Could not tell"
+
+    mapping = models.ForeignKey(
+        "integrations.ExternalIssue", on_delete=models.CASCADE, related_name="regression_notices"
+    )
+    # What identifies the regression: the event that regressed the issue (one per regression:
+    # ingestion flips the issue's status under a row lock).
+    regression = models.CharField(max_length=64)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    # When a worker took it: a worker that died while holding it is taken over after a while.
+    date_taken = models.DateTimeField(null=True, blank=True)
+    date_added = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["mapping", "regression"], name="unique_regression_notice"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"regression {self.regression} on task {self.mapping_id}: {self.state}"

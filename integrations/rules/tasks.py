@@ -9,7 +9,6 @@ from typing import Any
 
 from celery import shared_task
 
-from integrations.models import ExternalIssue
 from integrations.rules import engine
 from integrations.rules import regression as regressions
 from integrations.rules.engine import Later
@@ -52,19 +51,16 @@ def fire_rule(self: Any, firing_id: int, failures: int = 0) -> None:
 @shared_task(acks_late=True, ignore_result=True)  # type: ignore[untyped-decorator]
 def follow_regression(issue_id: int, regression: str) -> None:
     """One follow-up per linked task, so a failing task never repeats another's comment."""
-    for mapping_id in ExternalIssue.objects.filter(issue_id=issue_id).values_list("pk", flat=True):
-        notify_task.delay(mapping_id, regression)
+    for notice_id in regressions.notices(issue_id, regression):
+        notify_task.delay(notice_id)
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=None)  # type: ignore[untyped-decorator]
-def notify_task(self: Any, mapping_id: int, regression: str, failures: int = 0) -> None:
+def notify_task(self: Any, notice_id: int, failures: int = 0) -> None:
     def step(failures: int) -> Later | None:
-        mapping = (
-            ExternalIssue.objects.select_related("issue__project", "created_by")
-            .filter(pk=mapping_id)
-            .first()
-        )
-        return regressions.notify(mapping, regression, failures) if mapping else None
+        # None when done, or another worker has it: a duplicate changes nothing.
+        notice = regressions.take(notice_id)
+        return regressions.tell(notice, failures) if notice else None
 
     run(self, step, failures)
 

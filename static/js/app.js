@@ -118,4 +118,17 @@
     var messages = document.getElementById("messages");
     if (messages) messages.innerHTML = "";
   });
+  // Live updates (data-poll, e.g. the issue page): no polling while the tab is hidden; once it
+  // is shown again, one poll at once instead of waiting for the next tick.
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    if (document.hidden && event.target.hasAttribute && event.target.hasAttribute("data-poll")) {
+      event.preventDefault();
+    }
+  });
+  document.addEventListener("visibilitychange", function () {
+    if (document.hidden || !window.htmx) return;
+    document.querySelectorAll("[data-poll]").forEach(function (poller) {
+      window.htmx.trigger(poller, "poll-now");
+    });
+  });
 })();

@@ -8,6 +8,7 @@ import threading
 import uuid
 
 import pytest
+import redis
 import requests
 from celery import Celery
 from django.db.models import Sum
@@ -33,12 +34,16 @@ def send_all(url: str, key, answers: dict[str, int]) -> None:
         answers[payload["event_id"]] = response.status_code
 
 
+@pytest.mark.parametrize("ingest_queue", ["redis", "database"])
 def test_worker_killed_mid_stream_loses_and_duplicates_nothing(
-    live_server, project, settings, monkeypatch, tmp_path
+    live_server, project, settings, monkeypatch, tmp_path, ingest_queue
 ):
     require_postgresql()
     redis_url = redis_url_or_skip()
     queue = f"ingest-kill-{uuid.uuid4().hex[:8]}"
+    # The endpoint hands events to the Redis queue, or to the database spool, as the worker.
+    settings.INGEST_QUEUE_REDIS_URL = redis_url if ingest_queue == "redis" else ""
+    settings.CELERY_TASK_DEFAULT_QUEUE = queue
     # The live server's process publishes to the real broker, as gunicorn would.
     # Not the current app: shared tasks elsewhere in the suite keep the project's (eager) app.
     producer = Celery("kill-test", broker=redis_url, set_as_current=False)
@@ -55,7 +60,7 @@ def test_worker_killed_mid_stream_loses_and_duplicates_nothing(
             "KEY_PREFIX": "tasklink",
         }
     }
-    worker = Worker(redis_url, queue, tmp_path / "worker.log")
+    worker = Worker(redis_url, queue, tmp_path / "worker.log", ingest_queue)
     answers: dict[str, int] = {}
     sender = threading.Thread(
         target=send_all,
@@ -72,7 +77,11 @@ def test_worker_killed_mid_stream_loses_and_duplicates_nothing(
             worker.start()
         sender.join(timeout=120)
         wait_for(
-            lambda: Event.objects.count() >= EVENTS and not PendingEvent.objects.exists(),
+            lambda: (
+                Event.objects.count() >= EVENTS
+                and not PendingEvent.objects.exists()
+                and not (ingest_queue == "redis" and queue_keys(redis_url, queue))
+            ),
             90,
             "every accepted event to be stored",
         )
@@ -88,3 +97,14 @@ def test_worker_killed_mid_stream_loses_and_duplicates_nothing(
     # Counts were added exactly once per event, whatever batch the kill interrupted.
     assert Issue.objects.aggregate(total=Sum("event_count"))["total"] == EVENTS
     assert "ready" in log
+    assert not queue_keys(redis_url, queue), "events or claims left on the Redis queue"
+
+
+def queue_keys(redis_url: str, queue: str) -> list[bytes]:
+    """What is left of the ingest queue on Redis: the events waiting, claims not released."""
+    client = redis.Redis.from_url(redis_url)
+    return [
+        name
+        for name in client.keys(f"tasklink:ingest:{queue}:*")
+        if not name.endswith(b":drain-queued")
+    ]

@@ -43,7 +43,7 @@ def database_url() -> str:
 class Worker:
     """`celery -A config worker` in its own process group, so SIGKILL reaches its children."""
 
-    def __init__(self, redis_url: str, queue: str, log_path: Path):
+    def __init__(self, redis_url: str, queue: str, log_path: Path, ingest_queue: str = "redis"):
         self.env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -51,6 +51,7 @@ class Worker:
             "DATABASE_URL": database_url(),
             "REDIS_URL": redis_url,
             "CELERY_QUEUE": queue,
+            "INGEST_QUEUE": ingest_queue,
         }
         self.queue, self.log_path, self.process = queue, log_path, None
 

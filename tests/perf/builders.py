@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from integrations.models import ExternalIssue
+from integrations.task_links import refresh_has_task
 from tracker.models import Activity, Event, Issue, Membership, Organization, Project
 
 FRAMES = [
@@ -100,6 +101,7 @@ def make_issue(
         )
         for n in range(tasks)
     )
+    refresh_has_task([issue.pk])  # bulk_create sends no signals
     kinds = [Activity.Kind.COMMENT, Activity.Kind.RESOLVED, Activity.Kind.LINK_ISSUE]
     Activity.objects.bulk_create(
         Activity(
@@ -143,4 +145,5 @@ def make_issues(project: Project, count: int, *, linked_every: int = 3) -> list[
         )
         for issue in issues[::linked_every]
     )
+    refresh_has_task(issue.pk for issue in issues[::linked_every])  # bulk_create sends no signals
     return issues

@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from integrations.models import PluginConfig
 from tests.perf.builders import make_issue, make_issues, make_people
-from tests.support import ENGINEERING, HTMX, connect_identity, sandbox_log
+from tests.support import ENGINEERING, HTMX, connect_identity, nav_link, sandbox_log
 
 pytestmark = pytest.mark.django_db
 
@@ -37,9 +37,16 @@ def test_issue_list_of_50_issues_costs_as_many_queries_as_one(
         response = owner_client.get(url)
     assert response.content.count(b'class="issue-row') == 25
     assert queries(owner_client, url) == one
-    # The second page and the filters too.
-    assert queries(owner_client, url + "&page=2") == one
-    assert queries(owner_client, url + f"&project={project.pk}&linked=linked&query=key") == one
+    # The older and newer pages (by cursor), with htmx too, and the filters.
+    older = nav_link(response.content.decode(), "Older →")
+    assert queries(owner_client, reverse("issue_list") + older) == one
+    fragment = queries(owner_client, url, headers=HTMX)  # no checklist in a fragment
+    assert queries(owner_client, reverse("issue_list") + older, headers=HTMX) == fragment
+    second = owner_client.get(reverse("issue_list") + older).content.decode()
+    assert queries(owner_client, reverse("issue_list") + nav_link(second, "← Newer")) == one
+    for linked in ("linked", "unlinked"):
+        filtered = url + f"&project={project.pk}&linked={linked}&query=key"
+        assert queries(owner_client, filtered) == one
 
 
 @pytest.mark.parametrize(("events", "tasks"), [(1, 1), (200, 1), (1, 20), (200, 20)])

@@ -41,7 +41,7 @@ def test_bulk_create_of_50_issues_with_5_already_linked(
     )
     summary = owner_client.get(answer["Location"]).content.decode()
     assert "Done: 45 created, 5 skipped, 0 failed." in summary
-    assert summary.count("Skipped: Already linked") == 5
+    assert summary.count("Skipped: The issue already has a linked task") == 5
 
 
 def test_progress_is_polled_while_running(asana_project, owner, owner_client):

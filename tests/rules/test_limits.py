@@ -26,6 +26,19 @@ def test_calls_a_minute_are_spread_over_ten_second_windows(db, settings):
     assert limits.take_call(identity, now=start + 10) == 0.0  # the next window
 
 
+def test_a_429_holds_every_call_of_the_identity_then_halves_its_rate(db, settings):
+    settings.TASKLINK_RULES_CALLS_PER_MINUTE = 150
+    identity = make_identity(make_user("throttled"))
+    start = 3_000_000.0
+    limits.throttled(identity, retry_after=5, now=start)
+
+    assert limits.take_call(identity, now=start + 1) == pytest.approx(4.0)
+    # Then 75 a minute: 12 calls per ten seconds instead of 25.
+    waits = [limits.take_call(identity, now=start + 10) for _ in range(13)]
+    assert waits[:12] == [0.0] * 12
+    assert waits[12] > 0
+
+
 def test_a_paid_identity_gets_its_own_quota(db, settings):
     settings.TASKLINK_RULES_CALLS_PER_MINUTE = 150
     identity = make_identity(make_user("paid"), calls_per_minute=1500)

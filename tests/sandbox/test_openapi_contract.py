@@ -266,3 +266,22 @@ def test_delivered_events_match_asanas_event_schema(spec, sandbox, seed):
     schema = {"$ref": "#/components/schemas/EventResponse", "components": spec["components"]}
     for event in events:
         OAS30Validator(schema).validate(event)
+
+
+def test_the_task_list_the_reconciliation_reads_matches_asanas_spec(openapi, sandbox, seed):
+    ada = client_for(sandbox, "ada@acme.test")
+    fields = (
+        "name,permalink_url,completed,due_on,assignee.name,workspace,"
+        "memberships.project.name,memberships.section.name,modified_at"
+    )
+    project = {"project": seed["backend"]}
+    checked = [
+        ada.get("/tasks", params=project),
+        ada.get("/tasks", params={**project, "opt_fields": fields, "limit": 1}),
+        ada.get("/tasks", params={**project, "modified_since": "2020-01-01T00:00:00.000Z"}),
+        ada.get("/tasks", params={"assignee": "me", "workspace": seed["engineering"]}),
+        ada.get("/tasks"),  # 400: no filter
+        ada.get("/tasks", params={**project, "modified_since": "yesterday"}),  # 400
+    ]
+    for response in checked:
+        validate(openapi, response)

@@ -12,6 +12,8 @@ import asana
 import pytest
 from asana.rest import ApiException
 
+from asana_sandbox.state import iso
+
 from .helpers import ADA, client_for, configure
 from .receiver import start_receiver
 
@@ -108,3 +110,13 @@ def test_the_sdk_establishes_lists_updates_and_deletes_webhooks(sdk, sandbox, se
     assert [w["gid"] for w in listed] == [created["gid"]]
     assert updated["filters"] == filters
     assert sandbox.state.webhooks == {}
+
+
+def test_the_sdk_lists_a_projects_tasks_modified_since(sdk, sandbox, seed):
+    tasks = asana.TasksApi(sdk)
+    since = iso(sandbox.state.now() + 60)  # after every change so far
+    query = {"project": seed["backend"], "modified_since": since, "opt_fields": "name,completed"}
+    assert list(tasks.get_tasks(query)) == []
+    every = list(tasks.get_tasks({"project": seed["backend"], "opt_fields": "modified_at"}))
+    assert seed["engineering_task"] in [t["gid"] for t in every]
+    assert all(t["modified_at"] for t in every)

@@ -65,6 +65,20 @@ EXPECTED = {
         "outsider": 405,
         "anonymous": "login",
     },
+    # The issue page's live updates (polled by htmx): the changed parts, or 204.
+    "issues/<int:issue_id>/live/": {
+        "owner": 200,
+        "member": 200,
+        "outsider": 404,
+        "anonymous": "login",
+    },
+    # POST only (members of the issue's organization; an outsider's POST is a 404).
+    "issues/<int:issue_id>/comments/": {
+        "owner": 405,
+        "member": 405,
+        "outsider": 405,
+        "anonymous": "login",
+    },
     "issues/<int:issue_id>/plugins/asana/": {
         "owner": 200,
         "member": 200,

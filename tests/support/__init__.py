@@ -6,7 +6,9 @@ never from a conftest.
 
 from __future__ import annotations
 
+import html
 import os
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +34,13 @@ EXISTING_TASK = "1200000000000015"  # "Fix N+1 query …", in Acme Engineering
 
 HTMX = {"HX-Request": "true"}
 TIMEOUT = 5
+
+
+def nav_link(body: str, label: str) -> str | None:
+    """The href of the link a page names `label` (e.g. "Older →"), as a browser would follow
+    it; None when the page has no such link."""
+    found = re.search(r'<a [^>]*href="([^"]*)"[^>]*>' + re.escape(label) + "</a>", body)
+    return html.unescape(found.group(1)) if found else None
 
 
 # --- people and identities -----------------------------------------------------------------------

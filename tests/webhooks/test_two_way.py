@@ -85,3 +85,28 @@ def test_a_comment_in_asana_shows_in_the_activity(hooked, identity, issue, owner
     [comment] = remote_activities(issue)
     assert comment["remote_action"] == "commented on"
     assert (comment["remote_actor"], comment["text"]) == ("Grace Hopper", "Deployed the fix")
+
+
+def test_the_panel_does_not_undo_what_a_webhook_stored(sandbox, owner, issue):
+    """The panel's status read is cached a minute; a change Asana reported since wins."""
+    from integrations.asana import sync
+    from integrations.registry import plugins
+    from tests.support import EXISTING_TASK, connect_identity
+
+    from .helpers import control
+
+    identity = connect_identity(owner, sandbox)
+    [plugin] = [p for p in plugins() if p.slug == "asana"]
+    mapping = ExternalIssue.objects.create(
+        issue=issue, provider="asana", external_id=EXISTING_TASK, title="Fix", created_by=owner
+    )
+    plugin.sync_status(identity, [mapping])  # the panel: Open, remembered for a minute
+    body = {"as": "grace@acme.test", "action": "complete", "task": EXISTING_TASK}
+    control(sandbox, "act", body)
+    sync.sync_task(EXISTING_TASK)  # what processing Asana's delivery does
+    mapping.refresh_from_db()
+    assert mapping.completed
+    plugin.sync_status(identity, [mapping])  # the panel reloads
+    mapping.refresh_from_db()
+    assert mapping.completed
+    assert [a["remote_action"] for a in remote_activities(issue)] == ["completed"]

@@ -1,4 +1,5 @@
-"""`manage.py reconcile_asana [--every SECONDS]`: what Celery beat runs, by hand or in a loop.
+"""`manage.py reconcile_asana [--every SECONDS] [--full]`: what Celery beat runs, by hand or in
+a loop.
 
 Without Redis (the demo) there is no beat: `make demo` runs this with --every beside the app.
 """
@@ -15,7 +16,10 @@ from integrations.asana.sync import reconcile
 
 
 class Command(BaseCommand):
-    help = "Read every linked Asana task again and repair webhooks (once, or every N seconds)."
+    help = (
+        "Read the linked Asana tasks that changed (--full: every one) and repair webhooks "
+        "(once, or every N seconds)."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
@@ -24,10 +28,13 @@ class Command(BaseCommand):
             default=0,
             help=f"repeat every N seconds (beat's interval is {settings.ASANA_RECONCILE_SECONDS})",
         )
+        parser.add_argument(
+            "--full", action="store_true", help="read every linked task, one by one"
+        )
 
-    def handle(self, *args: Any, every: int = 0, **options: Any) -> None:
+    def handle(self, *args: Any, every: int = 0, full: bool = False, **options: Any) -> None:
         while True:
-            result = reconcile()
+            result = reconcile(full=full)
             self.stdout.write(
                 f"Reconciled: {result['read']} tasks read, {result['changed']} changed."
             )
