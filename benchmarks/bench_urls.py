@@ -1,7 +1,8 @@
 """The product's URLs plus two pages to compare the product's pages with.
 
 /_bench/bare/     base.html rendered with no database query at all;
-/_bench/session/  base.html for the logged-in person: the session and the user, 2 queries.
+/_bench/session/  base.html for the logged-in person: the session and the user (from the cache
+                  in production; 2 queries on a cold cache).
 """
 
 from __future__ import annotations

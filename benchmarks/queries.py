@@ -23,6 +23,7 @@ from django.urls import reverse  # noqa: E402
 from asana_sandbox import start_sandbox  # noqa: E402
 from integrations.models import PluginConfig  # noqa: E402
 from tests.perf.builders import make_issue, make_issues, make_people  # noqa: E402
+from tracker import activity_display, event_display  # noqa: E402
 from tracker.models import Membership, Organization, Project  # noqa: E402
 
 SLUG = "bench-queries"
@@ -65,7 +66,13 @@ def issue_page_parts(client: Client, owner, issue) -> list[tuple]:
     request._messages = FallbackStorage(request)
     request.resolver_match = resolve(request.path)
     found, activities, event = fetch()
-    context = {"issue": found, "event": event, "activities": activities, "plugins": ["asana"]}
+    context = {
+        "issue": found,
+        "event": event,
+        "event_body": event_display.body_html(event, found),
+        "activity_lines": activity_display.lines(activities),
+        "plugins": ["asana"],
+    }
     parts = [
         ("whole request: the issue page (test Client)", lambda: client.get(request.path)),
         ("whole request: bare view, base.html, 0 queries", lambda: client.get("/_bench/bare/")),

@@ -8,6 +8,7 @@ from axes.models import AccessAttempt
 from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.core.cache import cache
 
 # AccessAttempt.username is a varchar(255): what is typed is cut to fit, never a DataError.
 AXES_USERNAME_MAX = 255
@@ -74,6 +75,38 @@ class EmailOrUsernameBackend(ModelBackend):
             if match:
                 username = match
         return super().authenticate(request, username=username, password=password, **kwargs)
+
+    def get_user(self, user_id):
+        """The logged-in person, read on every page: from the cache, which forgets them
+        whenever they are saved or deleted (forget_cached_user), and after a few minutes in
+        any case. Django then checks the session against the password hash read here, so a
+        changed password still ends the other sessions at once."""
+        key = cached_user_key(user_id)
+        user = cache.get(key)
+        if user is None:
+            user = super().get_user(user_id)
+            if user is not None:
+                cache.set(key, user, CACHED_USER_SECONDS)
+        return user if self.user_can_authenticate(user) else None
+
+
+# Bounds a change the signals cannot see (a queryset update() of users, a raw SQL edit).
+CACHED_USER_SECONDS = 300
+
+
+def cached_user_key(user_id) -> str:
+    return f"auth-user:{user_id}"
+
+
+def remember_logged_in_user(sender, request, user, **kwargs) -> None:
+    """Connected to user_logged_in, after Django's own receiver saved last_login (which made
+    the cache forget them): the first page after logging in then reads no user either."""
+    cache.set(cached_user_key(user.pk), user, CACHED_USER_SECONDS)
+
+
+def forget_cached_user(sender, instance, **kwargs) -> None:
+    """Connected to post_save and post_delete of the user model."""
+    cache.delete(cached_user_key(instance.pk))
 
 
 def say_logged_out(sender, request, user, **kwargs) -> None:

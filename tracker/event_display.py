@@ -9,13 +9,20 @@ Events stored before `data` existed (the demo's, older ones) have only the flat 
 
 from __future__ import annotations
 
+import functools
+import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
+from django.core.cache import cache
+from django.template.loader import get_template, render_to_string
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.safestring import SafeString, mark_safe
 
-from tracker.models import Event
+from tracker.models import Event, Issue
 
 MAX_VALUE = 2000
 CONTEXT_TITLES = {
@@ -346,3 +353,50 @@ def build(event: Event) -> EventView:
         transaction=text(data.get("transaction")),
         extra=sorted(pairs(data.get("extra"))),
     )
+
+
+# --- the rendered body, cached -------------------------------------------------------------------
+
+BODY_TEMPLATE = "tracker/event_body.html"
+# A stored event never changes, so its body is kept for as long as it is likely to be looked at
+# again; a huge event (a megabyte of SDK data) is rendered each time rather than kept.
+BODY_SECONDS = 24 * 3600
+BODY_MAX_CACHED = 512 * 1024
+
+
+def body_html(event: Event, issue: Issue) -> SafeString:
+    """The event's body (everything below its heading and paging links) as HTML, rendered once
+    per event and then read from the cache: rendering it was a fifth of the issue page's time.
+
+    The key names everything besides the event that the body shows or depends on: the issue's
+    level, the time zone of the breadcrumbs' times, and the code that renders it (a deploy
+    that changes the template or this module starts afresh). `received` is in it too, so an id
+    that a database hands out again (SQLite's test databases) never finds another event's body.
+    """
+    key = ":".join(
+        [
+            "event-body",
+            code_version(),
+            str(event.pk),
+            event.event_id,
+            str(int(event.received.timestamp() * 1_000_000)),
+            issue.level,
+            timezone.get_current_timezone_name(),
+        ]
+    )
+    html = cache.get(key)
+    if html is None:
+        context = {"event": event, "issue": issue, "view": build(event)}
+        html = render_to_string(BODY_TEMPLATE, context)
+        if len(html) <= BODY_MAX_CACHED:
+            cache.set(key, str(html), BODY_SECONDS)
+    # Our own template's output, autoescaped when it was rendered.
+    return mark_safe(html)
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of the body's template and of this module, read once per process."""
+    digest = hashlib.sha256(get_template(BODY_TEMPLATE).template.source.encode())
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()[:12]

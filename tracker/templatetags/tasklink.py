@@ -1,16 +1,25 @@
 from __future__ import annotations
 
+import functools
 from datetime import datetime
 
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
-from django.utils.html import format_html
-from django.utils.timesince import timesince
+from django.utils.html import avoid_wrapping, format_html
+from django.utils.timesince import TIME_STRINGS, timesince
+from django.utils.translation import get_language
 
 from tracker.links import http_url
 
 register = template.Library()
+
+
+# Below four weeks no month can have passed, so the largest unit follows from the seconds alone,
+# as timesince finds it; each worded count is made once per language. timesince itself (calendar
+# arithmetic, lazy translations) was a tenth of the issue page's time: it runs for every entry.
+UNITS = [("week", 7 * 24 * 3600), ("day", 24 * 3600), ("hour", 3600), ("minute", 60)]
+UNIT_SECONDS_BELOW_A_MONTH = 28 * 24 * 3600
 
 
 @register.filter
@@ -18,9 +27,19 @@ def ago(value: datetime | None) -> str:
     """'3 hours ago', or 'just now' for the last minute (timesince says '0 minutes')."""
     if not value:
         return ""
-    if (timezone.now() - value).total_seconds() < 60:
+    seconds = (timezone.now() - value).total_seconds()
+    if seconds < 60:
         return "just now"
+    if seconds < UNIT_SECONDS_BELOW_A_MONTH:
+        unit, size = next((unit, size) for unit, size in UNITS if seconds >= size)
+        return worded_ago(get_language(), unit, int(seconds // size))
     return f"{timesince(value, depth=1)} ago"
+
+
+@functools.lru_cache(maxsize=512)
+def worded_ago(language: str | None, unit: str, count: int) -> str:
+    """'3 hours ago' as timesince words it (no break inside), for the active `language`."""
+    return f"{avoid_wrapping(TIME_STRINGS[unit] % {'num': count})} ago"
 
 
 @register.simple_tag
