@@ -50,9 +50,14 @@ def fire_matching(issue: Issue, trigger: str, event: Event | None = None) -> lis
     """Record a firing of each active rule of the issue's project that matches, and queue it."""
     from integrations.rules import tasks  # the tasks module imports this one
 
+    rules = list(Rule.objects.filter(project_id=issue.project_id, trigger=trigger, enabled=True))
+    if not rules:
+        return []  # most projects: one indexed query per issue and batch, nothing else
+    if event is None and trigger == Rule.Trigger.FREQUENCY:
+        event = issue.events.first()  # the tags a frequency rule matches come from the latest
     tags = dict(event.tags) if event is not None and isinstance(event.tags, dict) else {}
     firings = []
-    for rule in Rule.objects.filter(project_id=issue.project_id, trigger=trigger, enabled=True):
+    for rule in rules:
         if rule.paused_reason or not rule.matches(issue, tags):
             continue
         if trigger == Rule.Trigger.FREQUENCY and not frequency_reached(rule, issue):

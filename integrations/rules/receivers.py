@@ -25,4 +25,4 @@ def on_regressed(sender: Any, issue: Issue, event: Event | None = None, **kwargs
 
 
 def on_events_added(sender: Any, issue: Issue, count: int = 0, **kwargs: Any) -> None:
-    engine.fire_matching(issue, Rule.Trigger.FREQUENCY, issue.events.first())
+    engine.fire_matching(issue, Rule.Trigger.FREQUENCY)

@@ -16,7 +16,7 @@ from tests.support import (
     fault,
     sandbox_log,
 )
-from tracker.models import Activity, Event
+from tracker.models import Activity, Event, Issue
 from tracker.signals import issue_events_added, issue_first_seen, issue_regressed
 
 
@@ -215,3 +215,14 @@ def test_duplicate_delivery_changes_nothing(asana_project, owner, sandbox, send)
 
     assert task_posts(sandbox_log(sandbox)) == 0
     assert ExternalIssue.objects.count() == 1
+
+
+def test_events_for_a_project_without_rules_cost_the_rules_one_query(
+    project, django_assert_num_queries
+):
+    """Ingestion tells the rules of every issue in every batch; with no rule that is one
+    indexed look at the rules table, not a read of the issue's latest event."""
+    issue, _ = make_issue(project)
+
+    with django_assert_num_queries(1):
+        issue_events_added.send(sender=Issue, issue=issue, count=3)
