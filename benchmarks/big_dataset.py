@@ -76,6 +76,15 @@ def present() -> bool:
     return Issue.objects.filter(project__organization=organization).count() == ISSUES
 
 
+def definitions(cursor, query: str, table: str, drop: str) -> list[tuple[str, str]]:
+    """The (name, definition) rows `query` finds for the table, each dropped with `drop`."""
+    cursor.execute(query, [table])
+    found = cursor.fetchall()
+    for name, _ in found:
+        cursor.execute(f'{drop} "{name}"')
+    return found
+
+
 @contextmanager
 def without_constraints(cursor, table: str) -> Iterator[None]:
     """Drop the table's indexes and constraints (but its primary key) while it fills; rebuild
@@ -83,22 +92,20 @@ def without_constraints(cursor, table: str) -> Iterator[None]:
     # Django's foreign keys are deferred: their checks of the rows inserted so far must run
     # before a constraint of the transaction may be dropped.
     cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-    cursor.execute(
+    constraints = definitions(
+        cursor,
         "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint "
         "WHERE conrelid = %s::regclass AND contype <> 'p'",
-        [table],
+        table,
+        f"ALTER TABLE {table} DROP CONSTRAINT",
     )
-    constraints = cursor.fetchall()
-    for name, _ in constraints:
-        cursor.execute(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
-    cursor.execute(
+    indexes = definitions(
+        cursor,
         "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = %s "
         "AND indexname NOT LIKE '%%_pkey'",
-        [table],
+        table,
+        "DROP INDEX",
     )
-    indexes = cursor.fetchall()
-    for name, _ in indexes:
-        cursor.execute(f'DROP INDEX "{name}"')
     yield
     cursor.execute("SET LOCAL maintenance_work_mem = '512MB'")
     for _, definition in indexes:

@@ -74,6 +74,7 @@ from social_django.models import UserSocialAuth  # noqa: E402
 
 from asana_sandbox import server as sandbox_server  # noqa: E402
 from asana_sandbox.server import SandboxServer, start_sandbox  # noqa: E402
+from benchmarks.common import timings  # noqa: E402
 from integrations.asana.client import AsanaClient  # noqa: E402
 from integrations.exceptions import ApiError  # noqa: E402
 from tests.support import connect_identity, run_at_once  # noqa: E402
@@ -210,17 +211,6 @@ def concurrency_rows(bench: Bench, vendor: str) -> list[tuple[Any, ...]]:
     return rows
 
 
-def timings(call: Callable[[], Any]) -> list[float]:
-    for _ in range(WARMUP_CALLS):
-        call()
-    samples = []
-    for _ in range(OVERHEAD_CALLS):
-        started = time.perf_counter()
-        call()
-        samples.append((time.perf_counter() - started) * 1000)
-    return samples
-
-
 def overhead(bench: Bench) -> list[tuple[str, float, float]]:
     bench.reset()
     client = AsanaClient(auth=bench.identity())
@@ -234,7 +224,7 @@ def overhead(bench: Bench) -> list[tuple[str, float, float]]:
     ]
     results = []
     for name, call in rows:
-        samples = timings(call)
+        samples = timings(call, OVERHEAD_CALLS, WARMUP_CALLS)
         p95 = statistics.quantiles(samples, n=20)[-1]
         results.append((name, statistics.median(samples), p95))
     return results

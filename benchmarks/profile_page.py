@@ -24,8 +24,8 @@ setup(os.environ.get("BENCH_DATABASE", "tasklink_bench"))
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.test import Client  # noqa: E402
 
-from tests.perf.builders import make_issue, make_people  # noqa: E402
-from tracker.models import Membership, Organization, Project  # noqa: E402
+from tests.perf.builders import make_issue, make_team  # noqa: E402
+from tracker.models import Organization  # noqa: E402
 
 SLUG = "bench-profile"
 REQUESTS = 200
@@ -47,13 +47,7 @@ def mean_ms(client: Client, url: str) -> tuple[float, float]:
 def main() -> None:
     Organization.objects.filter(slug=SLUG).delete()
     get_user_model().objects.filter(username__startswith=SLUG).delete()
-    organization = Organization.objects.create(name="Profile", slug=SLUG)
-    project = Project.objects.create(
-        organization=organization, name="Profile", slug="profile", short_name="PROF"
-    )
-    owner = get_user_model().objects.create(username=f"{SLUG}-owner", email="p@example.com")
-    Membership.objects.create(organization=organization, user=owner, role="owner")
-    people = make_people(organization, 10, prefix=SLUG)
+    project, owner, people = make_team(SLUG, "Profile", "PROF")
     issue = make_issue(project, events=200, tasks=20, activities=50, people=people)
     client = Client()
     client.force_login(owner)

@@ -22,9 +22,9 @@ from django.urls import reverse  # noqa: E402
 
 from asana_sandbox import start_sandbox  # noqa: E402
 from integrations.models import PluginConfig  # noqa: E402
-from tests.perf.builders import make_issue, make_issues, make_people  # noqa: E402
+from tests.perf.builders import make_issue, make_issues, make_team  # noqa: E402
 from tracker import activity_display, event_display  # noqa: E402
-from tracker.models import Membership, Organization, Project  # noqa: E402
+from tracker.models import Organization  # noqa: E402
 
 SLUG = "bench-queries"
 ISSUE_PAGE_TARGET = 8
@@ -97,13 +97,7 @@ def main() -> None:
     settings.ASANA_BASE_URL = sandbox.url
     cache.clear()
     try:
-        organization = Organization.objects.create(name="Bench", slug=SLUG)
-        project = Project.objects.create(
-            organization=organization, name="Bench", slug="bench", short_name="BENCH"
-        )
-        owner = get_user_model().objects.create(username=f"{SLUG}-owner", email="o@example.com")
-        Membership.objects.create(organization=organization, user=owner, role="owner")
-        people = make_people(organization, 10, prefix=SLUG)
+        project, owner, people = make_team(SLUG, "Bench", "BENCH")
         workspace = next(
             w.gid for w in sandbox.state.workspaces.values() if w.name == ENGINEERING_NAME
         )

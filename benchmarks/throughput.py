@@ -47,8 +47,8 @@ from django.contrib.auth import (  # noqa: E402
 from django.contrib.auth.backends import ModelBackend  # noqa: E402
 from django.utils.module_loading import import_string  # noqa: E402
 
-from tests.perf.builders import make_issue, make_people  # noqa: E402
-from tracker.models import Membership, Organization, Project  # noqa: E402
+from tests.perf.builders import make_issue, make_team  # noqa: E402
+from tracker.models import Organization  # noqa: E402
 
 SLUG = "bench-throughput"
 WORKERS = 2
@@ -71,13 +71,7 @@ def clean() -> None:
 
 def build() -> tuple[str, str, str, str]:
     """(issue title, its path, an empty issue's path, session cookie) of a person."""
-    organization = Organization.objects.create(name="Bench", slug=SLUG)
-    project = Project.objects.create(
-        organization=organization, name="Bench", slug="bench", short_name="BENCH"
-    )
-    owner = get_user_model().objects.create(username=f"{SLUG}-owner", email="b@example.com")
-    Membership.objects.create(organization=organization, user=owner, role="owner")
-    people = make_people(organization, 10, prefix=SLUG)
+    project, owner, people = make_team(SLUG, "Bench", "BENCH")
     issue = make_issue(project, events=200, tasks=20, activities=50, people=people)
     empty = make_issue(project, events=0, activities=0)
     return issue.title, issue.get_absolute_url(), empty.get_absolute_url(), session_cookie(owner)

@@ -53,6 +53,17 @@ def make_people(organization: Organization, count: int, prefix: str = "perf") ->
     return people
 
 
+def make_team(slug: str, name: str, short_name: str) -> tuple[Project, object, list]:
+    """A benchmark's own organization: (its project, its owner, ten other members)."""
+    organization = Organization.objects.create(name=name, slug=slug)
+    project = Project.objects.create(
+        organization=organization, name=name, slug=name.lower(), short_name=short_name
+    )
+    owner = get_user_model().objects.create(username=f"{slug}-owner", email=f"{slug}@example.com")
+    Membership.objects.create(organization=organization, user=owner, role="owner")
+    return project, owner, make_people(organization, 10, prefix=slug)
+
+
 def make_issue(
     project: Project,
     *,
