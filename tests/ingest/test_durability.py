@@ -40,20 +40,12 @@ def test_spooled_events_wait_for_the_worker(client, project, monkeypatch):
     assert not PendingEvent.objects.exists()
 
 
-def test_an_event_the_database_refuses_stays_spooled_and_the_rest_are_stored(project, monkeypatch):
-    from ingest import store
-
+def test_an_event_the_database_refuses_stays_spooled_and_the_rest_are_stored(
+    project, refuse_poison
+):
     good, bad = exception_event(), exception_event(value="poison")
     PendingEvent.objects.create(project=project, event_id=good["event_id"], payload=_json(good))
     PendingEvent.objects.create(project=project, event_id=bad["event_id"], payload=_json(bad))
-    real = store._event
-
-    def refuse_poison(issue_id, item, data):
-        if data["exception_value"] == "poison":
-            raise ValueError("refused")
-        return real(issue_id, item, data)
-
-    monkeypatch.setattr(store, "_event", refuse_poison)
     assert drain() == 1
     assert list(Event.objects.values_list("event_id", flat=True)) == [good["event_id"]]
     assert list(PendingEvent.objects.values_list("event_id", flat=True)) == [bad["event_id"]]

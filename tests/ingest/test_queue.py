@@ -138,18 +138,10 @@ def test_an_expired_claim_goes_back_to_the_queue(project, redis_queue, settings)
 
 
 def test_an_event_the_database_refuses_waits_in_the_spool_and_the_rest_are_stored(
-    project, redis_queue, monkeypatch
+    project, redis_queue, refuse_poison
 ):
     good, bad = queued_event(project, value="good"), queued_event(project, value="poison")
     queue.push([good, bad])
-    real = store._event
-
-    def refuse_poison(issue_id, item, data):
-        if data["exception_value"] == "poison":
-            raise ValueError("refused")
-        return real(issue_id, item, data)
-
-    monkeypatch.setattr(store, "_event", refuse_poison)
     assert store.drain_queue() == 1
     assert list(Event.objects.values_list("event_id", flat=True)) == [good.event_id]
     assert list(PendingEvent.objects.values_list("event_id", flat=True)) == [bad.event_id]

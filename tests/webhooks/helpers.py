@@ -59,3 +59,9 @@ def link(issue, user, task: str = EXISTING_TASK, title: str = "Fix N+1") -> Exte
 
 def options(**extra: Any) -> dict[str, Any]:
     return {"workspace": ENGINEERING, **extra}
+
+
+def turn_on(config, **chosen) -> None:
+    """Save more options on a project's plugin settings."""
+    config.options.update(chosen)
+    config.save()

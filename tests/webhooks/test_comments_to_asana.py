@@ -11,7 +11,7 @@ from integrations.models import PluginConfig
 from tests.support import ENGINEERING, EXISTING_TASK, connect_identity
 from tracker.models import Activity
 
-from .helpers import flush, link
+from .helpers import flush, link, turn_on
 
 
 def stories(sandbox, task: str = EXISTING_TASK) -> list[dict]:
@@ -54,8 +54,7 @@ def test_without_the_option_nothing_is_posted(hooked, identity, issue, owner, cl
 def test_with_the_option_the_comment_reaches_the_task_once(
     hooked, identity, issue, owner, client, two_way
 ):
-    two_way.options.update(post_comments=True)
-    two_way.save()
+    turn_on(two_way, post_comments=True)
     link(issue, owner)
     client.force_login(owner)
     comment(client, issue, "Deploying the fix at 5pm")
@@ -70,8 +69,7 @@ def test_with_the_option_the_comment_reaches_the_task_once(
 def test_someone_without_asana_comments_through_whoever_linked_the_task(
     hooked, identity, issue, owner, member, client, two_way
 ):
-    two_way.options.update(post_comments=True)
-    two_way.save()
+    turn_on(two_way, post_comments=True)
     link(issue, owner)
     client.force_login(member)
     comment(client, issue, "Same on Android")

@@ -10,7 +10,7 @@ from integrations.asana import sync
 from integrations.models import ExternalIssue, RemoteWrite, Webhook
 from tracker.models import Activity, Issue
 
-from .helpers import act, control, flush, link, sandbox_webhooks
+from .helpers import act, control, flush, link, sandbox_webhooks, turn_on
 
 
 def remote_actions(issue):
@@ -103,8 +103,7 @@ def test_two_issues_share_the_projects_webhook(hooked, identity, issue, owner):
 def test_no_echo_when_tasklink_resolves_and_asana_reports_it_back(
     hooked, identity, issue, owner, two_way, client
 ):
-    two_way.options.update(sync_resolution=True)
-    two_way.save()
+    turn_on(two_way, sync_resolution=True)
     link(issue, owner)
     client.force_login(owner)
     url = reverse("issue_set_status", args=[issue.pk])
