@@ -62,7 +62,7 @@ class ExternalIssue(models.Model):
 
     def __str__(self) -> str:
         """What admin breadcrumbs and delete confirmations say, e.g.
-        BACKEND-6 → Asana task “Fix login” (1200000000000052). Reads the issue and its
+        BACKEND-6 → <tracker> task “Fix login” (1200000000000052). Reads the issue and its
         project: querysets that list mappings select them (the admin does)."""
         from integrations.registry import plugin_title  # the registry imports this module
 

@@ -77,7 +77,7 @@ class IssueStatusForm(forms.Form):
     status = forms.ChoiceField(choices=Issue.Status.choices)
 
 
-# Long enough for a stack trace pasted in; Asana takes far longer stories.
+# Long enough for a stack trace pasted in; trackers take far longer comments.
 MAX_COMMENT = 5000
 
 
