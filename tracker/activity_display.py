@@ -25,7 +25,7 @@ REMOTE_TEXT_CHARS = 300
 
 @dataclass
 class Line:
-    html: SafeString  # "<strong>Ada</strong> linked Asana task <a …>‘Fix it’</a>"
+    html: SafeString  # "<strong>Ada</strong> linked Linear task <a …>‘Fix it’</a>"
     when: datetime
     iso: str  # as the template's date:'c' writes it
 
