@@ -35,6 +35,10 @@ SCRIPTS = [
     # After big_dataset.py built them: ingestion beside 1,000,000 issues.
     ("Ingestion with 1,000,000 issues", "ingest.py", {"BENCH_DATABASE": "tasklink_big"}),
     ("Storing events: empty database and beside 10,000,000 events", "store_at_size.py"),
+    ("The Celery worker's memory over 100,000 events", "worker_memory.py"),
+    ("500 new issues through a rule, on a Celery worker pool", "rules.py"),
+    ("Asana webhooks: deliveries accepted, change-to-status delay", "webhooks.py"),
+    ("Reconciliation: calls to Asana for 1,000 linked tasks", "reconcile.py"),
 ]
 
 
