@@ -73,10 +73,17 @@ class KeysetPaginator:
     """Pages of `queryset` newest first by (`field`, id), which an index of the table must
     end with for deep pages to stay cheap."""
 
-    def __init__(self, queryset: QuerySet, per_page: int, field: str = "last_seen") -> None:
+    def __init__(
+        self,
+        queryset: QuerySet,
+        per_page: int,
+        field: str = "last_seen",
+        exact_up_to: int | None = None,
+    ) -> None:
         self.queryset = queryset.order_by(f"-{field}", "-pk")
         self.per_page = per_page
         self.field = field
+        self.exact_up_to = exact_up_to
 
     def page(self, params) -> KeysetPage:
         """The page that `params` (a QueryDict: before, after, page) asks for."""
@@ -117,8 +124,9 @@ class KeysetPaginator:
 
     def total(self) -> tuple[int, bool]:
         """(how many rows, whether that is an estimate)."""
-        exact = self.queryset[: EXACT_UP_TO + 1].count()
-        if exact <= EXACT_UP_TO:
+        cap = min(self.exact_up_to or EXACT_UP_TO, EXACT_UP_TO)
+        exact = self.queryset[: cap + 1].count()
+        if exact <= cap:
             return exact, False
         return max(estimated_rows(self.queryset), exact), True
 

@@ -17,6 +17,7 @@ from tracker.paginator import KeysetPage, KeysetPaginator
 from tracker.signals import issue_status_changed
 
 ISSUES_PER_PAGE = 25
+SEARCH_EXACT_UP_TO = 200
 # The issue page renders the latest few entries; "Show all activity" loads the rest (up to
 # ACTIVITY_ALL). Rendering 50 entries was most of the page's time (see README, Performance).
 ACTIVITY_UP_FRONT = 10
@@ -41,7 +42,10 @@ def issue_list(request: HtmxHttpRequest) -> HttpResponse:
     elif filters["linked"] == "unlinked":
         issues = issues.filter(has_task=False)
 
-    page = KeysetPaginator(issues, ISSUES_PER_PAGE).page(request.GET)
+    # Counting matches walks the trigram index's hits: a search counts exactly only its first
+    # SEARCH_EXACT_UP_TO (31 of a 65 ms page at 1,000,000 issues with 1,000), then estimates.
+    exact_up_to = SEARCH_EXACT_UP_TO if filters["query"].strip() else None
+    page = KeysetPaginator(issues, ISSUES_PER_PAGE, exact_up_to=exact_up_to).page(request.GET)
     context = {
         "form": form,
         "filters": filters,

@@ -57,6 +57,18 @@ def test_large_lists_show_an_approximate_total(owner_client, project, small_page
     assert "Older →" in body
 
 
+def test_a_search_counts_exactly_only_its_first_matches(owner_client, project, monkeypatch):
+    """Counting a common term's matches walks the trigram index's hits: a search stops
+    counting sooner than the plain list does, then says "about"."""
+    monkeypatch.setattr(views, "SEARCH_EXACT_UP_TO", 3)
+    monkeypatch.setattr(views, "ISSUES_PER_PAGE", 2)
+    make_issues(project, 5)
+    searched = owner_client.get(f"{LIST}?status=all&query=KeyError").content.decode()
+    listed = owner_client.get(f"{LIST}?status=all").content.decode()
+    assert "of about" in searched
+    assert "5 issues" in listed and "about" not in listed
+
+
 def test_older_links_walk_every_issue_once_even_when_many_were_last_seen_together(
     owner_client, project, small_pages
 ):
