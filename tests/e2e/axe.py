@@ -14,7 +14,12 @@ BLOCKING = ("critical", "serious")
 
 
 def violations(page, context: str | None = None) -> list[dict]:
-    """The page's violations of critical or serious impact, as axe reports them."""
+    """The page's violations of critical or serious impact, as axe reports them, once htmx has
+    settled and no transition runs (a list dimmed while it loads is not what people read)."""
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-settling, .htmx-swapping')"
+        " && document.getAnimations().every(a => a.playState !== 'running')"
+    )
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.evaluate(AXE_SCRIPT)
     found = page.evaluate(

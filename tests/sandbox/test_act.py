@@ -252,6 +252,9 @@ def test_a_delayed_delivery_arrives_after_later_ones(sandbox, receiver, seed, ad
     fault(sandbox, mode="delay", delay=0.5)
 
     complete(ada, one)
+    # The first delivery is held back before the second change is made: otherwise both
+    # events may still travel in one delivery, which has nothing to reorder.
+    receiver.wait_for(lambda: control(sandbox, "GET", "webhook-deliveries").json()["pending"])
     complete(ada, two)
 
     assert [e["resource"]["gid"] for e in events(receiver, 2)] == [two, one]
@@ -262,6 +265,9 @@ def test_a_reordered_delivery_goes_right_after_the_next_one(sandbox, receiver, s
     fault(sandbox, mode="reorder")
 
     complete(ada, one)
+    # The first delivery is held back before the second change is made: otherwise both
+    # events may still travel in one delivery, which has nothing to reorder.
+    receiver.wait_for(lambda: control(sandbox, "GET", "webhook-deliveries").json()["pending"])
     complete(ada, two)
 
     assert [e["resource"]["gid"] for e in events(receiver, 2)] == [two, one]
