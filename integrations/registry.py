@@ -10,11 +10,12 @@ from __future__ import annotations
 from functools import cache
 
 from django.conf import settings
-from django.db.models import OuterRef, Subquery
+from django.db.models import Model, OuterRef, Subquery
 from django.utils.module_loading import import_string
 
 from integrations.base import IssueTrackerPlugin
 from integrations.models import ExternalIssue
+from integrations.rules.models import ResolutionSync
 
 
 @cache
@@ -46,3 +47,11 @@ def tasks_changed_at() -> Subquery:
     (completion, title, the task card), or None (the issue page's live updates compare it)."""
     newest = ExternalIssue.objects.filter(issue=OuterRef("pk"), date_changed__isnull=False)
     return Subquery(newest.order_by("-date_changed").values("date_changed")[:1])
+
+
+def issue_page_models() -> list[type[Model]]:
+    """The plugin layer's tables the issue page shows rows of, each with an `issue` key: the
+    linked tasks (the panels' list without JavaScript) and the resolution syncs (the status
+    bar). Every column of every row of the issue's enters the page's version, so a change made
+    by any writer (a save, a queryset update(), the admin) shows on the next page."""
+    return [ExternalIssue, ResolutionSync]

@@ -3,13 +3,14 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
 from config.http import HtmxHttpRequest
 from integrations import registry
-from tracker import activity_display, event_display, onboarding
+from tracker import activity_display, event_display, issue_page, onboarding
 from tracker.access import get_issue_for_user
 from tracker.forms import IssueFilterForm, IssueStatusForm
 from tracker.models import Activity, Event, Issue, Project
@@ -81,19 +82,35 @@ def page_links(request: HtmxHttpRequest, page: KeysetPage) -> dict[str, str]:
 
 @login_required
 def issue_detail(request: HtmxHttpRequest, issue_id: int) -> HttpResponse:
-    issue = get_issue_for_user(request, issue_id)
     if request.htmx and request.GET.get("fragment") == "activity":
         # Reloaded after a plugin action changed the issue's activity, or "Show all activity".
+        issue = get_issue_for_user(request, issue_id)
         context = {"issue": issue, **activity_context(request, issue)}
         return render(request, "tracker/activity.html", context)
+    shown_all = request.GET.get("activity") == "all"
+    limit = ACTIVITY_ALL if shown_all else ACTIVITY_UP_FRONT
+    # The access check, with the version of everything the page shows (tracker/issue_page.py).
+    page = issue_page.page_issue(request.user, issue_id, limit + 1)
+    if page is None:
+        raise Http404("No such issue.")
+    issue = page.issue
     event = event_with_neighbours(issue, request.GET.get("event", ""))
-    context = {
-        "issue": issue,
-        "event": event,
-        "event_body": event_display.body_html(event, issue) if event else "",
-        "plugins": [plugin.slug for plugin in registry.plugins()],
-        **activity_context(request, issue),
-    }
+
+    def body_context() -> dict:
+        return {
+            "issue": issue,
+            "event": event,
+            "event_body": event_display.body_html(event, issue) if event else "",
+            "plugins": [plugin.slug for plugin in registry.plugins()],
+            "live_version": page.live_version,
+            **activity_context(request, issue),
+        }
+
+    variant = "all-activity" if shown_all else ""
+    # One masked token for the whole page: the frame's (hx-headers, log out) and the body's.
+    token = get_token(request)
+    body = issue_page.body(token, page, event, variant, body_context)
+    context = {"issue": issue, "body": body, "csrf_token": token}
     return render(request, "tracker/issue_detail.html", context)
 
 
@@ -180,7 +197,7 @@ def issue_set_status(request: HtmxHttpRequest, issue_id: int) -> HttpResponse:
                 messages.warning(request, problem)
     if request.htmx:
         context = {"issue": issue, **activity_context(request, issue)}
-        response = render(request, "tracker/issue_detail.html#status-and-activity", context)
+        response = render(request, "tracker/issue_body.html#status-and-activity", context)
         # Panels on the page (integrations) read the issue again: their tasks may have changed.
         return trigger_client_event(response, "issue-status-changed")
     messages.success(request, f"Issue marked {issue.get_status_display().lower()}.")

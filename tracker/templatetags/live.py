@@ -13,6 +13,6 @@ register = template.Library()
 
 @register.simple_tag(takes_context=True)
 def live_version(context: dict[str, Any], issue: Issue) -> str:
-    from tracker.live_views import live_version as version_of
+    from tracker.issue_page import live_version as version_of
 
     return version_of(context["request"].user, issue.pk) or ""

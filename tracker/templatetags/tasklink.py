@@ -10,6 +10,7 @@ from django.utils.html import avoid_wrapping, format_html
 from django.utils.timesince import TIME_STRINGS, timesince
 from django.utils.translation import get_language
 
+from tracker.fragments import deferred_ago
 from tracker.links import http_url
 
 register = template.Library()
@@ -24,9 +25,14 @@ UNIT_SECONDS_BELOW_A_MONTH = 28 * 24 * 3600
 
 @register.filter
 def ago(value: datetime | None) -> str:
-    """'3 hours ago', or 'just now' for the last minute (timesince says '0 minutes')."""
+    """'3 hours ago', or 'just now' for the last minute (timesince says '0 minutes'). In a
+    fragment kept in the cache, a hole filled in on each request (tracker/fragments.py)."""
     if not value:
         return ""
+    return deferred_ago(value) or words_ago(value)
+
+
+def words_ago(value: datetime) -> str:
     seconds = (timezone.now() - value).total_seconds()
     if seconds < 60:
         return "just now"

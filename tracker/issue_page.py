@@ -1,0 +1,252 @@
+"""The issue page, kept in the cache under a version the database answers.
+
+Everything below the site's header (the issue, its stats, the event, the activity, the status
+bar, the panels' task lists) is the same for every person who may see the issue: it is
+rendered once per version of what it shows (tracker/issue_body.html) and read from the cache
+after that. Each request renders only the frame (the person's header and messages) and fills
+in the person's CSRF token and the relative times (tracker/fragments.py). Rendering the whole
+page was about 80 % of its time (README, Performance).
+
+The version is not a counter that writers bump: several writers use queryset update(), which
+no signal sees. It is read in the one query that also checks access: the issue's and its
+project's columns, and a digest of every column of the rows the page shows (the newest
+activity entries with their people, the linked tasks, the resolution syncs), so any change,
+by any writer, makes a new version. The event shown is keyed by the event query's answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.cache import cache as django_cache
+from django.db import connections
+from django.db.models import F, Model, OuterRef, QuerySet, Subquery, TextField
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.safestring import SafeString
+from django.utils.translation import get_language
+
+from integrations import registry
+from tracker.fragments import Fragment, render_with_holes
+from tracker.models import Activity, Event, Issue, Project
+from tracker.templatetags.tasklink import words_ago
+
+BODY_TEMPLATE = "tracker/issue_body.html"
+# A version is replaced by the next as soon as anything changes; old ones just expire.
+BODY_SECONDS = 15 * 60
+# As for the event's body alone (tracker/event_display.py): a page carrying a huge event is
+# rendered each time rather than kept.
+BODY_MAX_CACHED = 1024 * 1024
+# Stand-ins for the ids in the statements compiled once (see _compiled).
+USER_MARK, ISSUE_MARK = -7_340_011, -7_340_013
+# The issue's columns the page reads, in model order (Issue.from_db wants them so).
+ISSUE_COLUMNS = tuple(field.attname for field in Issue._meta.concrete_fields)
+# What the activity entries show of the person who acted (tracker/activity_display.actor).
+ACTOR_COLUMNS = ("username", "first_name", "last_name", "email")
+
+
+@dataclass(frozen=True)
+class PageIssue:
+    issue: Issue  # with its project's name and short name; its other columns read if asked
+    live_version: str  # where the page's live updates start (tracker/live_views.py)
+    version: str  # everything the body shows from the database, but the event
+
+
+def live_version_of(status: str, last_activity: int | None, tasks_changed: Any) -> str:
+    """The live updates' version: status, newest activity entry, linked tasks' last change."""
+    if isinstance(tasks_changed, str):  # SQLite hands a raw cursor's timestamps over as text
+        tasks_changed = parse_datetime(tasks_changed)
+    tasks = int(tasks_changed.timestamp() * 1000) if tasks_changed else 0
+    return f"{status}.{last_activity or 0}.{tasks}"
+
+
+def live_version(user: Any, issue_id: int) -> str | None:
+    """What the live updates compare, as one string (None: not the person's issue). One
+    query, on the issue's primary key and the activity and linked-task indexes."""
+    if not user.is_authenticated:
+        return None
+    sql, params = _live_sql()
+    with connections[Issue.objects.db].cursor() as cursor:
+        cursor.execute(sql, _with_ids(params, user.pk, issue_id))
+        row = cursor.fetchone()
+    return None if row is None else live_version_of(*row)
+
+
+def page_issue(user: Any, issue_id: int, activity_limit: int) -> PageIssue | None:
+    """The issue with the page's version, or None when it is not the person's issue (the rule
+    is Issue.objects.for_user's). `activity_limit`: how many entries the page shows, plus one
+    (that one tells whether there are more)."""
+    if not user.is_authenticated:
+        return None
+    sql, params = _page_sql(activity_limit)
+    found = list(Issue.objects.raw(sql, _with_ids(params, user.pk, issue_id)))
+    if not found:
+        return None
+    issue = found[0]
+    project_values = (issue.project_id, issue.project_name, issue.project_short_name)
+    issue.project = Project.from_db(issue._state.db, ["id", "name", "short_name"], project_values)
+    live = live_version_of(issue.status, issue.last_activity, issue.tasks_changed)
+    shown = [getattr(issue, column) for column in ISSUE_COLUMNS]
+    shown += [*project_values, live, *(getattr(issue, name) for name in _digest_names())]
+    return PageIssue(issue, live, hashlib.sha256(repr(shown).encode()).hexdigest())
+
+
+def body(
+    csrf_token: str,
+    page: PageIssue,
+    event: Event | None,
+    variant: str,
+    context: Callable[[], dict[str, Any]],
+) -> SafeString:
+    """The page's body for `page` and `event` from the cache, rendered from `context()` when
+    this version was not rendered yet; `variant` names anything else the request changes in
+    it (e.g. all activity shown). `csrf_token`: the person's, as get_token gives it."""
+    shown_event = (
+        [event.pk, event.event_id, event.timestamp, event.received]
+        + [event.newer_id, event.older_id, event.oldest_id]
+        if event
+        else []
+    )
+    # The time zone and language change the words and the exact times in the tooltips.
+    others = [variant, timezone.get_current_timezone_name(), get_language(), code_version()]
+    digest = hashlib.sha256(repr([page.version, shown_event, others]).encode()).hexdigest()
+    key = f"issue-body:{page.issue.pk}:{digest}"
+    cached = django_cache.get(key)
+    if cached is None:
+        fragment = render_with_holes(BODY_TEMPLATE, context())
+        if sum(map(len, fragment.parts)) <= BODY_MAX_CACHED:
+            django_cache.set(key, (fragment.parts, fragment.holes), BODY_SECONDS)
+    else:
+        fragment = Fragment(*cached)
+    return fragment.fill(csrf_token, words_ago)
+
+
+@cache
+def code_version() -> str:
+    """A digest of the templates and of the tracker's and integrations' code, read once per
+    process: a deploy that changes how anything on the page renders starts afresh."""
+    root = Path(settings.BASE_DIR)
+    files = sorted(root.glob("templates/**/*.html"))
+    files += sorted(root.glob("tracker/**/*.py")) + sorted(root.glob("integrations/**/*.py"))
+    digest = hashlib.sha256(repr(settings.TASKLINK_PLUGINS).encode())
+    for path in files:
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+# --- the query, compiled once -------------------------------------------------------------------
+# The ORM took about 4 ms of CPU to build these subqueries, on every page and every poll of every
+# open page; the database runs them in a fraction of a millisecond. So each statement is compiled
+# once, with stand-in ids that are swapped for the real ones. The access rule stays for_user's.
+
+
+def _versioned() -> QuerySet[Issue]:
+    newest = Activity.objects.filter(issue=OuterRef("pk")).order_by("-date_added", "-id")
+    return (
+        Issue.objects.for_user(get_user_model()(pk=USER_MARK))
+        .filter(pk=ISSUE_MARK)
+        .order_by()  # one row: no sort
+        .annotate(
+            last_activity=Subquery(newest.values("id")[:1]),
+            tasks_changed=registry.tasks_changed_at(),
+        )
+    )
+
+
+def _live_query() -> QuerySet[Issue]:
+    return _versioned().values_list("status", "last_activity", "tasks_changed")[:1]
+
+
+def _page_query(activity_limit: int) -> QuerySet[Issue]:
+    digests = {"activity_digest": _activity_digest(activity_limit)}
+    for model in registry.issue_page_models():
+        digests[f"{model._meta.db_table}_digest"] = _rows_digest(model, "x", "", "x.id")
+    return (
+        _versioned()
+        .annotate(
+            project_name=F("project__name"),
+            project_short_name=F("project__short_name"),
+            **{name: RawSQL(sql, (), output_field=TextField()) for name, sql in digests.items()},
+        )
+        .values_list(
+            *ISSUE_COLUMNS,
+            "project_name",
+            "project_short_name",
+            "last_activity",
+            "tasks_changed",
+            *digests,
+        )[:1]
+    )
+
+
+def _digest_names() -> list[str]:
+    tables = [model._meta.db_table for model in registry.issue_page_models()]
+    return ["activity_digest", *(f"{table}_digest" for table in tables)]
+
+
+def _activity_digest(limit: int) -> str:
+    users = get_user_model()._meta.db_table
+    join = f"LEFT JOIN {users} u ON u.id = x.user_id"
+    actor = [f"u.{column}" for column in ACTOR_COLUMNS]
+    order = "x.date_added DESC, x.id DESC"
+    return _rows_digest(Activity, "x", join, order, limit=limit, extra=actor)
+
+
+def _rows_digest(
+    model: type[Model],
+    alias: str,
+    join: str,
+    order: str,
+    *,
+    limit: int | None = None,
+    extra: list[str] | None = None,
+) -> str:
+    """A subquery: the md5 of every column of the issue's rows of `model` (the first `limit`
+    in `order`), with the `extra` columns of the `join`. Each value is written with its length,
+    so no two different rows read the same; NULL is "-"."""
+    columns = [f"{alias}.{field.column}" for field in model._meta.concrete_fields]
+    values = [
+        f"COALESCE(CAST(LENGTH(CAST({column} AS TEXT)) AS TEXT) || ':' || CAST({column} AS TEXT),"
+        " '-')"
+        for column in [*columns, *(extra or [])]
+    ]
+    issue_id = f"{Issue._meta.db_table}.{Issue._meta.pk.column}"
+    rows = (
+        f"SELECT {' || '.join(values)} AS t FROM {model._meta.db_table} {alias} {join} "
+        f"WHERE {alias}.issue_id = {issue_id} ORDER BY {order}"
+        + (f" LIMIT {int(limit)}" if limit else "")
+    )
+    # Both concatenate in the subquery's order. md5 is PostgreSQL's, and one Django adds to
+    # SQLite.
+    postgresql = connections[Issue.objects.db].vendor == "postgresql"
+    concat = "string_agg" if postgresql else "group_concat"
+    return f"SELECT md5({concat}(r.t, ';')) FROM ({rows}) r"
+
+
+@cache
+def _live_sql() -> tuple[str, tuple[Any, ...]]:
+    return _compiled(_live_query())
+
+
+@cache
+def _page_sql(activity_limit: int) -> tuple[str, tuple[Any, ...]]:
+    return _compiled(_page_query(activity_limit))
+
+
+def _compiled(query: QuerySet[Issue]) -> tuple[str, tuple[Any, ...]]:
+    sql, params = query.query.sql_with_params()
+    assert USER_MARK in params and ISSUE_MARK in params, "the stand-ins must reach the SQL"
+    return sql, tuple(params)
+
+
+def _with_ids(params: tuple[Any, ...], user_id: int, issue_id: int) -> list[Any]:
+    ids = {USER_MARK: user_id, ISSUE_MARK: issue_id}
+    return [ids.get(param, param) for param in params]
