@@ -126,7 +126,8 @@ def body(
             django_cache.set(key, (fragment.parts, fragment.holes), BODY_SECONDS)
     else:
         fragment = Fragment(*cached)
-    return fragment.fill(csrf_token, words_ago)
+    now, language = timezone.now(), get_language()
+    return fragment.fill(csrf_token, lambda moment: words_ago(moment, now, language))
 
 
 @cache

@@ -97,10 +97,11 @@ def issue_detail(request: HtmxHttpRequest, issue_id: int) -> HttpResponse:
     event = event_with_neighbours(issue, request.GET.get("event", ""))
 
     def body_context() -> dict:
+        whole = whole_event(event) if event else None
         return {
             "issue": issue,
-            "event": event,
-            "event_body": event_display.body_html(event, issue) if event else "",
+            "event": whole,
+            "event_body": event_display.body_html(whole, issue) if whole else "",
             "plugins": [plugin.slug for plugin in registry.plugins()],
             "live_version": page.live_version,
             **activity_context(request, issue),
@@ -129,7 +130,8 @@ def activity_context(request: HtmxHttpRequest, issue: Issue) -> dict:
 
 def event_with_neighbours(issue: Issue, wanted: str) -> Event | None:
     """The issue's event `wanted` (its newest when empty) in one query, annotated with the
-    event_ids of the next newer and older events and of the oldest one.
+    event_ids of the next newer and older events and of the oldest one. Only the columns of
+    its heading are read: its body comes from the cache (see `whole_event` otherwise).
 
     Raises Http404 for an event_id that is not one of this issue's events.
     """
@@ -144,6 +146,17 @@ def event_with_neighbours(issue: Issue, wanted: str) -> Event | None:
     return found[0] if found else None
 
 
+def whole_event(event: Event) -> Event:
+    """`event` (from event_with_neighbours) with every column, to render its body."""
+    whole = Event.objects.get(pk=event.pk)
+    whole.newer_id, whole.older_id, whole.oldest_id = (
+        event.newer_id,
+        event.older_id,
+        event.oldest_id,
+    )
+    return whole
+
+
 # Written as SQL because the ORM compiled its five subqueries anew on every request: a fifth
 # of the issue page's CPU time. Events at the same moment come in id order. Ties and the strict
 # range are asked separately: each is an index range scan, where one OR condition (or a row
@@ -151,7 +164,7 @@ def event_with_neighbours(issue: Issue, wanted: str) -> Event | None:
 _EVENTS = Event._meta.db_table
 _NEXT = f"(SELECT n.event_id FROM {_EVENTS} n WHERE n.issue_id = e.issue_id {{}} LIMIT 1)"
 EVENT_WITH_NEIGHBOURS_SQL = f"""
-SELECT e.*,
+SELECT e.id, e.issue_id, e.event_id, e.timestamp, e.received,
   COALESCE(
     {_NEXT.format("AND n.timestamp = e.timestamp AND n.id > e.id ORDER BY n.id")},
     {_NEXT.format("AND n.timestamp > e.timestamp ORDER BY n.timestamp, n.id")}

@@ -32,14 +32,17 @@ def ago(value: datetime | None) -> str:
     return deferred_ago(value) or words_ago(value)
 
 
-def words_ago(value: datetime) -> str:
-    seconds = (timezone.now() - value).total_seconds()
+def words_ago(value: datetime, now: datetime | None = None, language: str | None = None) -> str:
+    """`ago` itself; `now` and `language` when they are known already (a page filling in its
+    times asks the clock and the translation machinery once, not once per time)."""
+    now = now or timezone.now()
+    seconds = (now - value).total_seconds()
     if seconds < 60:
         return "just now"
     if seconds < UNIT_SECONDS_BELOW_A_MONTH:
         unit, size = next((unit, size) for unit, size in UNITS if seconds >= size)
-        return worded_ago(get_language(), unit, int(seconds // size))
-    return f"{timesince(value, depth=1)} ago"
+        return worded_ago(language or get_language(), unit, int(seconds // size))
+    return f"{timesince(value, now=now, depth=1)} ago"
 
 
 @functools.lru_cache(maxsize=512)
