@@ -14,8 +14,7 @@ from django.db.models import Model, OuterRef, Subquery
 from django.utils.module_loading import import_string
 
 from integrations.base import IssueTrackerPlugin
-from integrations.models import ExternalIssue
-from integrations.rules.models import ResolutionSync
+from integrations.models import ExternalIssue, ResolutionSync
 
 
 @cache
