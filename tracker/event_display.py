@@ -386,6 +386,8 @@ def body_html(event: Event, issue: Issue) -> SafeString:
     )
     html = cache.get(key)
     if html is None:
+        if event.get_deferred_fields():  # read for its heading only (the issue page)
+            event = Event.objects.get(pk=event.pk)
         context = {"event": event, "issue": issue, "view": build(event)}
         html = render_to_string(BODY_TEMPLATE, context)
         if len(html) <= BODY_MAX_CACHED:

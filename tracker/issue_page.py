@@ -28,7 +28,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache as django_cache
 from django.db import connections
 from django.db.models import F, Model, OuterRef, QuerySet, Subquery, TextField
-from django.db.models.expressions import RawSQL
+from django.db.models.expressions import Col, RawSQL
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString
@@ -36,7 +36,7 @@ from django.utils.translation import get_language
 
 from integrations import registry
 from tracker.fragments import Fragment, render_with_holes
-from tracker.models import Activity, Event, Issue, Project
+from tracker.models import Activity, Event, Issue, Project, base36
 from tracker.templatetags.tasklink import words_ago
 
 BODY_TEMPLATE = "tracker/issue_body.html"
@@ -55,9 +55,46 @@ ACTOR_COLUMNS = ("username", "first_name", "last_name", "email")
 
 @dataclass(frozen=True)
 class PageIssue:
-    issue: Issue  # with its project's name and short name; its other columns read if asked
+    """The issue's row as the page query answers it, with the page's version."""
+
+    user: Any
+    activity_limit: int
+    row: tuple[Any, ...]  # ISSUE_COLUMNS, then the project's name and short name, then the rest
     live_version: str  # where the page's live updates start (tracker/live_views.py)
     version: str  # everything the body shows from the database, but the event
+
+    @property
+    def pk(self) -> int:
+        return self.row[0]
+
+    @property
+    def title(self) -> str:
+        return self.row[ISSUE_COLUMNS.index("title")]
+
+    @property
+    def short_id(self) -> str:
+        number = self.row[ISSUE_COLUMNS.index("number")]
+        return f"{self.row[len(ISSUE_COLUMNS) + 1]}-{base36(number)}"
+
+    def issue(self) -> Issue:
+        """The issue as a model, with its project's name and short name (what the body shows;
+        its other columns are read if asked): for rendering a new version."""
+        connection = connections[Issue.objects.db]
+        values = [
+            _converted(value, column, converters, connection)
+            for value, (column, converters) in zip(self.row, _issue_converters(), strict=False)
+        ]
+        issue = Issue.from_db(connection.alias, ISSUE_COLUMNS, values)
+        project = self.row[len(ISSUE_COLUMNS) : len(ISSUE_COLUMNS) + 2]
+        issue.project = Project.from_db(
+            connection.alias, ["id", "name", "short_name"], [issue.project_id, *project]
+        )
+        return issue
+
+    def still_current(self) -> bool:
+        """Whether the database still answers this version (nothing changed meanwhile)."""
+        again = page_issue(self.user, self.pk, self.activity_limit)
+        return again is not None and again.version == self.version
 
 
 def live_version_of(status: str, last_activity: int | None, tasks_changed: Any) -> str:
@@ -81,22 +118,23 @@ def live_version(user: Any, issue_id: int) -> str | None:
 
 
 def page_issue(user: Any, issue_id: int, activity_limit: int) -> PageIssue | None:
-    """The issue with the page's version, or None when it is not the person's issue (the rule
-    is Issue.objects.for_user's). `activity_limit`: how many entries the page shows, plus one
-    (that one tells whether there are more)."""
+    """The issue's row with the page's version, or None when it is not the person's issue (the
+    rule is Issue.objects.for_user's). `activity_limit`: how many entries the page shows, plus
+    one (that one tells whether there are more)."""
     if not user.is_authenticated:
         return None
     sql, params = _page_sql(activity_limit)
-    found = list(Issue.objects.raw(sql, _with_ids(params, user.pk, issue_id)))
-    if not found:
+    with connections[Issue.objects.db].cursor() as cursor:
+        cursor.execute(sql, _with_ids(params, user.pk, issue_id))
+        row = cursor.fetchone()
+    if row is None:
         return None
-    issue = found[0]
-    project_values = (issue.project_id, issue.project_name, issue.project_short_name)
-    issue.project = Project.from_db(issue._state.db, ["id", "name", "short_name"], project_values)
-    live = live_version_of(issue.status, issue.last_activity, issue.tasks_changed)
-    shown = [getattr(issue, column) for column in ISSUE_COLUMNS]
-    shown += [*project_values, live, *(getattr(issue, name) for name in _digest_names())]
-    return PageIssue(issue, live, hashlib.sha256(repr(shown).encode()).hexdigest())
+    # A raw row: cheaper than a model (the body, from the cache, needs none), and what it
+    # holds is all the version needs.
+    status = row[ISSUE_COLUMNS.index("status")]
+    live = live_version_of(status, *row[len(ISSUE_COLUMNS) + 2 : len(ISSUE_COLUMNS) + 4])
+    version = hashlib.sha256(repr(row).encode()).hexdigest()
+    return PageIssue(user, activity_limit, tuple(row), live, version)
 
 
 def body(
@@ -118,11 +156,14 @@ def body(
     # The time zone and language change the words and the exact times in the tooltips.
     others = [variant, timezone.get_current_timezone_name(), get_language(), code_version()]
     digest = hashlib.sha256(repr([page.version, shown_event, others]).encode()).hexdigest()
-    key = f"issue-body:{page.issue.pk}:{digest}"
+    key = f"issue-body:{page.pk}:{digest}"
     cached = django_cache.get(key)
     if cached is None:
         fragment = render_with_holes(BODY_TEMPLATE, context())
-        if sum(map(len, fragment.parts)) <= BODY_MAX_CACHED:
+        # What it was rendered from was read after the version: kept only if nothing changed
+        # in between, so a version never names a body of another.
+        small = sum(map(len, fragment.parts)) <= BODY_MAX_CACHED
+        if small and page.still_current():
             django_cache.set(key, (fragment.parts, fragment.holes), BODY_SECONDS)
     else:
         fragment = Fragment(*cached)
@@ -188,9 +229,22 @@ def _page_query(activity_limit: int) -> QuerySet[Issue]:
     )
 
 
-def _digest_names() -> list[str]:
-    tables = [model._meta.db_table for model in registry.issue_page_models()]
-    return ["activity_digest", *(f"{table}_digest" for table in tables)]
+@cache
+def _issue_converters() -> list[tuple[Col, list[Callable[..., Any]]]]:
+    """What the ORM does to each of the issue's columns as the database hands it over (e.g.
+    SQLite's timestamps made aware), as RawQuerySet applies them."""
+    connection = connections[Issue.objects.db]
+    columns = [field.get_col(Issue._meta.db_table) for field in Issue._meta.concrete_fields]
+    return [
+        (column, connection.ops.get_db_converters(column) + column.get_db_converters(connection))
+        for column in columns
+    ]
+
+
+def _converted(value: Any, column: Col, converters: list[Callable[..., Any]], connection) -> Any:
+    for convert in converters:
+        value = convert(value, column, connection)
+    return value
 
 
 def _activity_digest(limit: int) -> str:

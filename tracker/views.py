@@ -93,15 +93,14 @@ def issue_detail(request: HtmxHttpRequest, issue_id: int) -> HttpResponse:
     page = issue_page.page_issue(request.user, issue_id, limit + 1)
     if page is None:
         raise Http404("No such issue.")
-    issue = page.issue
-    event = event_with_neighbours(issue, request.GET.get("event", ""))
+    event = event_with_neighbours(issue_id, request.GET.get("event", ""))
 
     def body_context() -> dict:
-        whole = whole_event(event) if event else None
+        issue = page.issue()
         return {
             "issue": issue,
-            "event": whole,
-            "event_body": event_display.body_html(whole, issue) if whole else "",
+            "event": event,
+            "event_body": event_display.body_html(event, issue) if event else "",
             "plugins": [plugin.slug for plugin in registry.plugins()],
             "live_version": page.live_version,
             **activity_context(request, issue),
@@ -111,7 +110,7 @@ def issue_detail(request: HtmxHttpRequest, issue_id: int) -> HttpResponse:
     # One masked token for the whole page: the frame's (hx-headers, log out) and the body's.
     token = get_token(request)
     body = issue_page.body(token, page, event, variant, body_context)
-    context = {"issue": issue, "body": body, "csrf_token": token}
+    context = {"page": page, "body": body, "csrf_token": token}
     return render(request, "tracker/issue_detail.html", context)
 
 
@@ -128,10 +127,10 @@ def activity_context(request: HtmxHttpRequest, issue: Issue) -> dict:
     }
 
 
-def event_with_neighbours(issue: Issue, wanted: str) -> Event | None:
+def event_with_neighbours(issue_id: int, wanted: str) -> Event | None:
     """The issue's event `wanted` (its newest when empty) in one query, annotated with the
     event_ids of the next newer and older events and of the oldest one. Only the columns of
-    its heading are read: its body comes from the cache (see `whole_event` otherwise).
+    its heading are read: its body comes from the cache (event_display.body_html).
 
     Raises Http404 for an event_id that is not one of this issue's events.
     """
@@ -139,7 +138,7 @@ def event_with_neighbours(issue: Issue, wanted: str) -> Event | None:
     wanted = wanted.strip().replace("-", "").lower()
     if len(wanted) > 32 or "\x00" in wanted:
         raise Http404("No such event for this issue.")
-    where, params = ("AND e.event_id = %s", [issue.pk, wanted]) if wanted else ("", [issue.pk])
+    where, params = ("AND e.event_id = %s", [issue_id, wanted]) if wanted else ("", [issue_id])
     found = list(Event.objects.raw(EVENT_WITH_NEIGHBOURS_SQL.format(where=where), params))
     if wanted and not found:
         raise Http404("No such event for this issue.")

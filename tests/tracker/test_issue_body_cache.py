@@ -255,3 +255,23 @@ def test_a_renamed_project_shows_in_the_breadcrumbs(owner_client, issue):
     Project.objects.filter(pk=issue.project_id).update(name="Payments", short_name="PAY")
     html = page(owner_client, issue)
     assert ">Payments</a>" in html and "PAY-" in html
+
+
+def test_a_change_while_the_body_renders_is_not_kept_under_the_older_version(
+    owner_client, issue, monkeypatch
+):
+    """The body is rendered from reads made after the version's: a task completed in between
+    shows in it, so it must not be kept under the version of the open task, which comes back
+    when the task is reopened."""
+    task = link_task(issue, "42", "T")
+    real = issue_page.render_with_holes
+
+    def racing(template_name, context):
+        ExternalIssue.objects.filter(pk=task.pk).update(completed=True)
+        return real(template_name, context)
+
+    monkeypatch.setattr(issue_page, "render_with_holes", racing)
+    assert "badge-completed" in page(owner_client, issue)
+    monkeypatch.setattr(issue_page, "render_with_holes", real)
+    ExternalIssue.objects.filter(pk=task.pk).update(completed=False)
+    assert "badge-completed" not in page(owner_client, issue)
