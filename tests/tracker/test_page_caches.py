@@ -169,3 +169,21 @@ def test_an_unlinked_task_is_named_without_a_link(owner_client, owner, issue):
 def test_quick_format_html_escapes_as_format_html():
     args = ("<a href='x'>&\"", mark_safe("<b>safe</b>"), 42, None)
     assert quick_format_html("{} {} {} {}", *args) == format_html("{} {} {} {}", *args)
+
+
+# --- the header's links, reversed once -----------------------------------------------------------
+
+
+def test_the_header_links_are_reversed_once_per_script_prefix():
+    from django.urls import get_script_prefix, set_script_prefix
+
+    from tracker.templatetags.tasklink import fixed_url
+
+    before = get_script_prefix()
+    try:
+        for prefix in ("/", "/tasklink/", "/"):
+            set_script_prefix(prefix)
+            assert fixed_url("project_list") == reverse("project_list")
+            assert fixed_url("project_list").startswith(prefix)
+    finally:
+        set_script_prefix(before)

@@ -4,6 +4,8 @@ import functools
 from datetime import datetime
 
 from django import template
+from django.conf import settings
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.html import avoid_wrapping, format_html
@@ -61,6 +63,18 @@ def moment(value: datetime | None, prefix: str = "") -> str:
     return format_html(
         '<time datetime="{}" title="{}">{}</time>', value.isoformat(), exact.strip(), ago(value)
     )
+
+
+@register.simple_tag
+def fixed_url(name: str) -> str:
+    """{% url name %} for a URL without arguments (the header's links), reversed once per
+    URLconf and script prefix: the header reversed six URLs on every page."""
+    return _reversed(name, get_urlconf() or settings.ROOT_URLCONF, get_script_prefix())
+
+
+@functools.lru_cache(maxsize=128)
+def _reversed(name: str, urlconf: str, prefix: str) -> str:
+    return reverse(name, urlconf=urlconf)
 
 
 @register.filter(name="http_url")
