@@ -28,7 +28,7 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache as django_cache
 from django.db import connections
 from django.db.models import F, Model, OuterRef, QuerySet, Subquery, TextField
-from django.db.models.expressions import Col, RawSQL
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.safestring import SafeString
@@ -37,6 +37,7 @@ from django.utils.translation import get_language
 from integrations import registry
 from tracker.fragments import Fragment, render_with_holes
 from tracker.models import Activity, Event, Issue, Project, base36
+from tracker.rows import from_row
 from tracker.templatetags.tasklink import words_ago
 
 BODY_TEMPLATE = "tracker/issue_body.html"
@@ -79,15 +80,10 @@ class PageIssue:
     def issue(self) -> Issue:
         """The issue as a model, with its project's name and short name (what the body shows;
         its other columns are read if asked): for rendering a new version."""
-        connection = connections[Issue.objects.db]
-        values = [
-            _converted(value, column, converters, connection)
-            for value, (column, converters) in zip(self.row, _issue_converters(), strict=False)
-        ]
-        issue = Issue.from_db(connection.alias, ISSUE_COLUMNS, values)
+        issue = from_row(Issue, ISSUE_COLUMNS, self.row[: len(ISSUE_COLUMNS)])
         project = self.row[len(ISSUE_COLUMNS) : len(ISSUE_COLUMNS) + 2]
-        issue.project = Project.from_db(
-            connection.alias, ["id", "name", "short_name"], [issue.project_id, *project]
+        issue.project = from_row(
+            Project, ["id", "name", "short_name"], [issue.project_id, *project]
         )
         return issue
 
@@ -227,24 +223,6 @@ def _page_query(activity_limit: int) -> QuerySet[Issue]:
             *digests,
         )[:1]
     )
-
-
-@cache
-def _issue_converters() -> list[tuple[Col, list[Callable[..., Any]]]]:
-    """What the ORM does to each of the issue's columns as the database hands it over (e.g.
-    SQLite's timestamps made aware), as RawQuerySet applies them."""
-    connection = connections[Issue.objects.db]
-    columns = [field.get_col(Issue._meta.db_table) for field in Issue._meta.concrete_fields]
-    return [
-        (column, connection.ops.get_db_converters(column) + column.get_db_converters(connection))
-        for column in columns
-    ]
-
-
-def _converted(value: Any, column: Col, converters: list[Callable[..., Any]], connection) -> Any:
-    for convert in converters:
-        value = convert(value, column, connection)
-    return value
 
 
 def _activity_digest(limit: int) -> str:

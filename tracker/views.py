@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import connections
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -15,6 +16,7 @@ from tracker.access import get_issue_for_user
 from tracker.forms import IssueFilterForm, IssueStatusForm
 from tracker.models import Activity, Event, Issue, Project
 from tracker.paginator import KeysetPage, KeysetPaginator
+from tracker.rows import from_row
 from tracker.signals import issue_status_changed
 
 ISSUES_PER_PAGE = 25
@@ -139,10 +141,16 @@ def event_with_neighbours(issue_id: int, wanted: str) -> Event | None:
     if len(wanted) > 32 or "\x00" in wanted:
         raise Http404("No such event for this issue.")
     where, params = ("AND e.event_id = %s", [issue_id, wanted]) if wanted else ("", [issue_id])
-    found = list(Event.objects.raw(EVENT_WITH_NEIGHBOURS_SQL.format(where=where), params))
-    if wanted and not found:
-        raise Http404("No such event for this issue.")
-    return found[0] if found else None
+    with connections[Event.objects.db].cursor() as cursor:
+        cursor.execute(EVENT_WITH_NEIGHBOURS_SQL.format(where=where), params)
+        row = cursor.fetchone()
+    if row is None:
+        if wanted:
+            raise Http404("No such event for this issue.")
+        return None
+    event = from_row(Event, EVENT_HEADING, row[: len(EVENT_HEADING)])
+    event.newer_id, event.older_id, event.oldest_id = row[len(EVENT_HEADING) :]
+    return event
 
 
 def whole_event(event: Event) -> Event:
@@ -161,9 +169,10 @@ def whole_event(event: Event) -> Event:
 # range are asked separately: each is an index range scan, where one OR condition (or a row
 # comparison) scans the whole issue.
 _EVENTS = Event._meta.db_table
+EVENT_HEADING = ("id", "issue_id", "event_id", "timestamp", "received")
 _NEXT = f"(SELECT n.event_id FROM {_EVENTS} n WHERE n.issue_id = e.issue_id {{}} LIMIT 1)"
 EVENT_WITH_NEIGHBOURS_SQL = f"""
-SELECT e.id, e.issue_id, e.event_id, e.timestamp, e.received,
+SELECT {", ".join(f"e.{column}" for column in EVENT_HEADING)},
   COALESCE(
     {_NEXT.format("AND n.timestamp = e.timestamp AND n.id > e.id ORDER BY n.id")},
     {_NEXT.format("AND n.timestamp > e.timestamp ORDER BY n.timestamp, n.id")}
