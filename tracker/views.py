@@ -153,17 +153,6 @@ def event_with_neighbours(issue_id: int, wanted: str) -> Event | None:
     return event
 
 
-def whole_event(event: Event) -> Event:
-    """`event` (from event_with_neighbours) with every column, to render its body."""
-    whole = Event.objects.get(pk=event.pk)
-    whole.newer_id, whole.older_id, whole.oldest_id = (
-        event.newer_id,
-        event.older_id,
-        event.oldest_id,
-    )
-    return whole
-
-
 # Written as SQL because the ORM compiled its five subqueries anew on every request: a fifth
 # of the issue page's CPU time. Events at the same moment come in id order. Ties and the strict
 # range are asked separately: each is an index range scan, where one OR condition (or a row
