@@ -63,6 +63,9 @@ class PageIssue:
     row: tuple[Any, ...]  # ISSUE_COLUMNS, then the project's name and short name, then the rest
     live_version: str  # where the page's live updates start (tracker/live_views.py)
     version: str  # everything the body shows from the database, but the event
+    # The event asked for (the newest when none was), with only its heading's columns and the
+    # event_ids of the next newer and older events and of the oldest one; None: no such event.
+    event: Event | None
 
     @property
     def pk(self) -> int:
@@ -89,8 +92,12 @@ class PageIssue:
 
     def still_current(self) -> bool:
         """Whether the database still answers this version (nothing changed meanwhile)."""
-        again = page_issue(self.user, self.pk, self.activity_limit)
+        again = page_issue(self.user, self.pk, self.activity_limit, self.event_id)
         return again is not None and again.version == self.version
+
+    @property
+    def event_id(self) -> str:
+        return self.event.event_id if self.event else ""
 
 
 def live_version_of(status: str, last_activity: int | None, tasks_changed: Any) -> str:
@@ -113,24 +120,33 @@ def live_version(user: Any, issue_id: int) -> str | None:
     return None if row is None else live_version_of(*row)
 
 
-def page_issue(user: Any, issue_id: int, activity_limit: int) -> PageIssue | None:
-    """The issue's row with the page's version, or None when it is not the person's issue (the
-    rule is Issue.objects.for_user's). `activity_limit`: how many entries the page shows, plus
-    one (that one tells whether there are more)."""
+def page_issue(
+    user: Any, issue_id: int, activity_limit: int, event_id: str = ""
+) -> PageIssue | None:
+    """The issue's row with the page's version and the event `event_id` (the newest when "")
+    in one query, or None when it is not the person's issue (the rule is
+    Issue.objects.for_user's). `activity_limit`: how many entries the page shows, plus one
+    (that one tells whether there are more)."""
     if not user.is_authenticated:
         return None
-    sql, params = _page_sql(activity_limit)
+    sql, params = _page_with_event_sql(activity_limit, bool(event_id))
+    event_params = [issue_id, event_id] if event_id else [issue_id]
     with connections[Issue.objects.db].cursor() as cursor:
-        cursor.execute(sql, _with_ids(params, user.pk, issue_id))
+        cursor.execute(sql, [*_with_ids(params, user.pk, issue_id), *event_params])
         row = cursor.fetchone()
     if row is None:
         return None
     # A raw row: cheaper than a model (the body, from the cache, needs none), and what it
     # holds is all the version needs.
-    status = row[ISSUE_COLUMNS.index("status")]
-    live = live_version_of(status, *row[len(ISSUE_COLUMNS) + 2 : len(ISSUE_COLUMNS) + 4])
-    version = hashlib.sha256(repr(row).encode()).hexdigest()
-    return PageIssue(user, activity_limit, tuple(row), live, version)
+    issue_row, event_row = tuple(row[:-EVENT_WIDTH]), row[-EVENT_WIDTH:]
+    status = issue_row[ISSUE_COLUMNS.index("status")]
+    live = live_version_of(status, *issue_row[len(ISSUE_COLUMNS) + 2 : len(ISSUE_COLUMNS) + 4])
+    version = hashlib.sha256(repr(issue_row).encode()).hexdigest()
+    event = None
+    if event_row[0] is not None:
+        event = from_row(Event, EVENT_HEADING, event_row[: len(EVENT_HEADING)])
+        event.newer_id, event.older_id, event.oldest_id = event_row[len(EVENT_HEADING) :]
+    return PageIssue(user, activity_limit, issue_row, live, version, event)
 
 
 def body(
@@ -178,6 +194,33 @@ def code_version() -> str:
     for path in files:
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
+
+
+# The event with its neighbours, written as SQL because the ORM compiled its five subqueries
+# anew on every request: a fifth of the issue page's CPU time. Events at the same moment come in
+# id order. Ties and the strict range are asked separately: each is an index range scan, where
+# one OR condition (or a row comparison) scans the whole issue.
+_EVENTS = Event._meta.db_table
+EVENT_HEADING = ("id", "issue_id", "event_id", "timestamp", "received")
+_NEXT = f"(SELECT n.event_id FROM {_EVENTS} n WHERE n.issue_id = e.issue_id {{}} LIMIT 1)"
+EVENT_WITH_NEIGHBOURS_SQL = f"""
+SELECT {", ".join(f"e.{column}" for column in EVENT_HEADING)},
+  COALESCE(
+    {_NEXT.format("AND n.timestamp = e.timestamp AND n.id > e.id ORDER BY n.id")},
+    {_NEXT.format("AND n.timestamp > e.timestamp ORDER BY n.timestamp, n.id")}
+  ) AS newer_id,
+  COALESCE(
+    {_NEXT.format("AND n.timestamp = e.timestamp AND n.id < e.id ORDER BY n.id DESC")},
+    {_NEXT.format("AND n.timestamp < e.timestamp ORDER BY n.timestamp DESC, n.id DESC")}
+  ) AS older_id,
+  {_NEXT.format("ORDER BY n.timestamp, n.id")} AS oldest_id
+FROM {_EVENTS} e
+WHERE e.issue_id = %s {{where}}
+ORDER BY e.timestamp DESC, e.id DESC
+LIMIT 1
+"""
+# The event's columns in the page query's row: its heading's, then its neighbours'.
+EVENT_WIDTH = len(EVENT_HEADING) + 3
 
 
 # --- the query, compiled once -------------------------------------------------------------------
@@ -272,6 +315,15 @@ def _live_sql() -> tuple[str, tuple[Any, ...]]:
 @cache
 def _page_sql(activity_limit: int) -> tuple[str, tuple[Any, ...]]:
     return _compiled(_page_query(activity_limit))
+
+
+@cache
+def _page_with_event_sql(activity_limit: int, by_event_id: bool) -> tuple[str, tuple[Any, ...]]:
+    """The page query and the event's, in one statement (one round trip): the event's
+    parameters (the issue, the event_id when `by_event_id`) follow the page query's."""
+    sql, params = _page_sql(activity_limit)
+    event = EVENT_WITH_NEIGHBOURS_SQL.format(where="AND e.event_id = %s" if by_event_id else "")
+    return f"SELECT p.*, ev.* FROM ({sql}) p LEFT JOIN ({event}) ev ON 1 = 1", params
 
 
 def _compiled(query: QuerySet[Issue]) -> tuple[str, tuple[Any, ...]]:

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import connections
 from django.http import Http404, HttpResponse
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -14,9 +13,8 @@ from integrations import registry
 from tracker import activity_display, event_display, issue_page, onboarding
 from tracker.access import get_issue_for_user
 from tracker.forms import IssueFilterForm, IssueStatusForm
-from tracker.models import Activity, Event, Issue, Project
+from tracker.models import Activity, Issue, Project
 from tracker.paginator import KeysetPage, KeysetPaginator
-from tracker.rows import from_row
 from tracker.signals import issue_status_changed
 
 ISSUES_PER_PAGE = 25
@@ -92,10 +90,13 @@ def issue_detail(request: HtmxHttpRequest, issue_id: int) -> HttpResponse:
     shown_all = request.GET.get("activity") == "all"
     limit = ACTIVITY_ALL if shown_all else ACTIVITY_UP_FRONT
     # The access check, with the version of everything the page shows (tracker/issue_page.py).
-    page = issue_page.page_issue(request.user, issue_id, limit + 1)
+    wanted = wanted_event(request.GET.get("event", ""))
+    page = issue_page.page_issue(request.user, issue_id, limit + 1, wanted)
     if page is None:
         raise Http404("No such issue.")
-    event = event_with_neighbours(issue_id, request.GET.get("event", ""))
+    if wanted and page.event is None:
+        raise Http404("No such event for this issue.")
+    event = page.event
 
     def body_context() -> dict:
         issue = page.issue()
@@ -116,6 +117,15 @@ def issue_detail(request: HtmxHttpRequest, issue_id: int) -> HttpResponse:
     return render(request, "tracker/issue_detail.html", context)
 
 
+def wanted_event(value: str) -> str:
+    """The event_id asked for (`?event=`), as Tasklink stores them; Http404 when it cannot be
+    one. SDKs write event ids as UUIDs too; Tasklink stores them as 32 hex digits."""
+    wanted = value.strip().replace("-", "").lower()
+    if len(wanted) > 32 or "\x00" in wanted:
+        raise Http404("No such event for this issue.")
+    return wanted
+
+
 def activity_context(request: HtmxHttpRequest, issue: Issue) -> dict:
     """The activity entries to render: the latest few, or all of them when asked."""
     shown_all = request.GET.get("activity") == "all"
@@ -127,55 +137,6 @@ def activity_context(request: HtmxHttpRequest, issue: Issue) -> dict:
         "more_activity": not shown_all and len(activities) > limit,
         "all_activity": shown_all,
     }
-
-
-def event_with_neighbours(issue_id: int, wanted: str) -> Event | None:
-    """The issue's event `wanted` (its newest when empty) in one query, annotated with the
-    event_ids of the next newer and older events and of the oldest one. Only the columns of
-    its heading are read: its body comes from the cache (event_display.body_html).
-
-    Raises Http404 for an event_id that is not one of this issue's events.
-    """
-    # SDKs write event ids as UUIDs too; Tasklink stores them as 32 hex digits.
-    wanted = wanted.strip().replace("-", "").lower()
-    if len(wanted) > 32 or "\x00" in wanted:
-        raise Http404("No such event for this issue.")
-    where, params = ("AND e.event_id = %s", [issue_id, wanted]) if wanted else ("", [issue_id])
-    with connections[Event.objects.db].cursor() as cursor:
-        cursor.execute(EVENT_WITH_NEIGHBOURS_SQL.format(where=where), params)
-        row = cursor.fetchone()
-    if row is None:
-        if wanted:
-            raise Http404("No such event for this issue.")
-        return None
-    event = from_row(Event, EVENT_HEADING, row[: len(EVENT_HEADING)])
-    event.newer_id, event.older_id, event.oldest_id = row[len(EVENT_HEADING) :]
-    return event
-
-
-# Written as SQL because the ORM compiled its five subqueries anew on every request: a fifth
-# of the issue page's CPU time. Events at the same moment come in id order. Ties and the strict
-# range are asked separately: each is an index range scan, where one OR condition (or a row
-# comparison) scans the whole issue.
-_EVENTS = Event._meta.db_table
-EVENT_HEADING = ("id", "issue_id", "event_id", "timestamp", "received")
-_NEXT = f"(SELECT n.event_id FROM {_EVENTS} n WHERE n.issue_id = e.issue_id {{}} LIMIT 1)"
-EVENT_WITH_NEIGHBOURS_SQL = f"""
-SELECT {", ".join(f"e.{column}" for column in EVENT_HEADING)},
-  COALESCE(
-    {_NEXT.format("AND n.timestamp = e.timestamp AND n.id > e.id ORDER BY n.id")},
-    {_NEXT.format("AND n.timestamp > e.timestamp ORDER BY n.timestamp, n.id")}
-  ) AS newer_id,
-  COALESCE(
-    {_NEXT.format("AND n.timestamp = e.timestamp AND n.id < e.id ORDER BY n.id DESC")},
-    {_NEXT.format("AND n.timestamp < e.timestamp ORDER BY n.timestamp DESC, n.id DESC")}
-  ) AS older_id,
-  {_NEXT.format("ORDER BY n.timestamp, n.id")} AS oldest_id
-FROM {_EVENTS} e
-WHERE e.issue_id = %s {{where}}
-ORDER BY e.timestamp DESC, e.id DESC
-LIMIT 1
-"""
 
 
 STATUS_ACTIVITY = {
