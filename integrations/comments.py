@@ -90,6 +90,14 @@ def post_comment(
     mappings = plugin.linked_tasks(activity.issue).select_related("created_by")
     if tasks is not None:
         mappings = mappings.filter(external_id__in=tasks)
+        unlinked = set(tasks) - {m.external_id for m in mappings}
+        if unlinked:  # nothing to post to any more: no notice either
+
+            def forget(data: dict[str, Any]) -> None:
+                for task in unlinked:
+                    _forget_failure(data, provider, task)
+
+            update_data(activity, forget)
     for mapping in mappings:
         if mapping.external_id in posted(activity, provider):
             continue
@@ -98,7 +106,7 @@ def post_comment(
         except ApiRateLimited as exc:
             if self.request.is_eager or self.request.retries >= self.max_retries:
                 logger.warning("Comment %s not posted, %s is rate limiting", activity_id, provider)
-                reason = f"{plugin.title} kept asking Tasklink to slow down."
+                reason = f"{plugin.title} asked Tasklink to slow down (too many requests)."
                 not_posted(activity, plugin, mapping, reason)
                 continue
             raise self.retry(countdown=exc.retry_after or 30) from exc

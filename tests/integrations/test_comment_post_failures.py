@@ -147,6 +147,19 @@ def test_a_retry_posts_only_where_it_failed(
     assert every_text.count("Only once") == 1
 
 
+def test_a_retry_for_a_task_unlinked_since_drops_the_notice(
+    posting, owner_client, issue, sandbox, django_capture_on_commit_callbacks
+):
+    fault(sandbox, path=STORIES, method="POST", status=503, times=1)
+    activity = write(owner_client, issue, "Too late", django_capture_on_commit_callbacks)
+    posting.delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(retry_url(issue, activity))
+    activity.refresh_from_db()
+    assert "post_failed" not in activity.data
+    assert "Too late" not in texts_in_asana(sandbox)
+
+
 def test_an_outsider_cannot_retry(
     posting, owner_client, outsider, issue, sandbox, django_capture_on_commit_callbacks
 ):
