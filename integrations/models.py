@@ -225,9 +225,7 @@ class RemoteComment(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["provider", "external_id"], name="unique_remote_comment"
-            )
+            models.UniqueConstraint(fields=["provider", "external_id"], name="unique_comment")
         ]
 
     def __str__(self) -> str:

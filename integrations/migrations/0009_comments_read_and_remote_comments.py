@@ -60,7 +60,7 @@ class Migration(migrations.Migration):
             options={
                 "constraints": [
                     models.UniqueConstraint(
-                        fields=("provider", "external_id"), name="unique_remote_comment"
+                        fields=("provider", "external_id"), name="unique_comment"
                     )
                 ],
             },

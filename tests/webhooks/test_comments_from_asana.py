@@ -57,10 +57,9 @@ def test_a_comment_whose_delivery_was_dropped_shows_after_one_reconciliation(
     drop_every_delivery(hooked)
     act(hooked, "comment", text="Rolled back the deploy")
     assert asana_comments(issue) == []  # nothing arrived
-    sync.reconcile()
-    assert asana_comments(issue) == [("Grace Hopper", "Rolled back the deploy")]
-    sync.reconcile()
-    assert asana_comments(issue) == [("Grace Hopper", "Rolled back the deploy")]
+    for _run in range(2):  # the second run adds nothing
+        sync.reconcile()
+        assert asana_comments(issue) == [("Grace Hopper", "Rolled back the deploy")]
 
 
 def test_a_comment_shown_from_its_delivery_is_not_shown_again_by_the_reconciliation(
