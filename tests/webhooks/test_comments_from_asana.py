@@ -215,3 +215,28 @@ def test_each_issue_of_the_task_shows_the_comment_once(linked, issue, owner, pro
     sync.reconcile()
     assert len(stories_reads(sandbox)) == 1
     assert asana_comments(issue) == asana_comments(other) == [("Grace Hopper", "Both crash here")]
+
+
+def test_links_made_before_the_migration_read_only_newer_comments(issue, owner):
+    """Existing links start from the migration; comments shown in the last day (their old
+    markers expire) are known, so neither path shows them again."""
+    import importlib
+
+    from django.apps import apps
+
+    mapping = ExternalIssue.objects.create(
+        issue=issue, provider="asana", external_id=EXISTING_TASK, title="Fix N+1", created_by=owner
+    )
+    shown = Activity.objects.create(
+        issue=issue,
+        kind=Activity.Kind.COMMENT,
+        data={"provider": "asana", "remote_action": "commented on", "story": "1200000000009001"},
+    )
+    before = timezone.now()
+    migration = importlib.import_module(
+        "integrations.migrations.0009_comments_read_and_remote_comments"
+    )
+    migration.start_from_now(apps, None)
+    mapping.refresh_from_db()
+    assert mapping.comments_read_at >= before
+    assert not sync.claim_comment(shown.data["story"], EXISTING_TASK)
