@@ -10,8 +10,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from integrations.models import ExternalIssue, PluginConfig
-from tests.support import ENGINEERING, EXISTING_TASK, HTMX, connect_identity, fault
+from integrations.models import ExternalIssue
+from tests.support import EXISTING_TASK, HTMX, configure_asana, connect_identity, fault
 from tracker.models import Activity
 
 STORIES = f"/api/1.0/tasks/{EXISTING_TASK}/stories"
@@ -21,12 +21,7 @@ STORIES = f"/api/1.0/tasks/{EXISTING_TASK}/stories"
 def posting(owner, issue, project, sandbox):
     """Comments on the issue are posted to its one linked task, as the owner (Ada in Asana)."""
     connect_identity(owner, sandbox)
-    PluginConfig.objects.create(
-        project=project,
-        plugin="asana",
-        options={"workspace": ENGINEERING, "post_comments": True},
-        updated_by=owner,
-    )
+    configure_asana(project, options={"post_comments": True}, updated_by=owner)
     return ExternalIssue.objects.create(
         issue=issue, provider="asana", external_id=EXISTING_TASK, title="Fix N+1", created_by=owner
     )
@@ -70,9 +65,7 @@ def test_a_comment_asana_refuses_says_why_under_it(
 def test_without_a_usable_asana_connection_the_comment_says_so(
     issue, project, member, member_client, sandbox, django_capture_on_commit_callbacks
 ):
-    PluginConfig.objects.create(
-        project=project, plugin="asana", options={"workspace": ENGINEERING, "post_comments": True}
-    )
+    configure_asana(project, options={"post_comments": True})
     ExternalIssue.objects.create(
         issue=issue, provider="asana", external_id=EXISTING_TASK, title="Fix N+1", created_by=None
     )

@@ -11,18 +11,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from integrations.asana import sync
-from integrations.models import ExternalIssue, PluginConfig, RemoteComment, RemoteWrite
+from integrations.models import ExternalIssue, RemoteComment, RemoteWrite
 from integrations.registry import plugins
 from tests.support import (
     EXISTING_TASK,
     clear_sandbox_log,
+    configure_asana,
     connect_identity,
     fault,
     sandbox_log,
 )
 from tracker.models import Activity
 
-from .helpers import act, control, link, options, turn_on
+from .helpers import act, control, link, turn_on
 
 STORIES = f"/api/1.0/tasks/{EXISTING_TASK}/stories"
 
@@ -122,9 +123,7 @@ def test_the_link_comment_is_never_shown_back(hooked, identity, issue, owner):
 @pytest.fixture
 def linked(owner, issue, project, sandbox):
     connect_identity(owner, sandbox)
-    PluginConfig.objects.create(
-        project=project, plugin="asana", options=options(), updated_by=owner
-    )
+    configure_asana(project, updated_by=owner)
     return ExternalIssue.objects.create(
         issue=issue, provider="asana", external_id=EXISTING_TASK, title="Fix N+1", created_by=owner
     )
