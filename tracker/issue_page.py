@@ -111,7 +111,7 @@ def live_version_of(status: str, last_activity: int | None, tasks_changed: Any) 
 def live_version(user: Any, issue_id: int) -> str | None:
     """What the live updates compare, as one string (None: not the person's issue). One
     query, on the issue's primary key and the activity and linked-task indexes."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or not _is_an_id(issue_id):
         return None
     sql, params = _live_sql()
     with connections[Issue.objects.db].cursor() as cursor:
@@ -127,7 +127,7 @@ def page_issue(
     in one query, or None when it is not the person's issue (the rule is
     Issue.objects.for_user's). `activity_limit`: how many entries the page shows, plus one
     (that one tells whether there are more)."""
-    if not user.is_authenticated:
+    if not user.is_authenticated or not _is_an_id(issue_id):
         return None
     sql, params = _page_with_event_sql(activity_limit, bool(event_id))
     event_params = [issue_id, event_id] if event_id else [issue_id]
@@ -330,6 +330,15 @@ def _compiled(query: QuerySet[Issue]) -> tuple[str, tuple[Any, ...]]:
     sql, params = query.query.sql_with_params()
     assert USER_MARK in params and ISSUE_MARK in params, "the stand-ins must reach the SQL"
     return sql, tuple(params)
+
+
+def _is_an_id(issue_id: int) -> bool:
+    """Whether an issue could have this id: the ORM answers "no such row" for a number past the
+    column's range, where the database refuses it (a path like /issues/9223372036854775808/)."""
+    low, high = connections[Issue.objects.db].ops.integer_field_range(
+        Issue._meta.pk.get_internal_type()
+    )
+    return (low is None or issue_id >= low) and (high is None or issue_id <= high)
 
 
 def _with_ids(params: tuple[Any, ...], user_id: int, issue_id: int) -> list[Any]:

@@ -275,3 +275,8 @@ def test_a_change_while_the_body_renders_is_not_kept_under_the_older_version(
     monkeypatch.setattr(issue_page, "render_with_holes", real)
     ExternalIssue.objects.filter(pk=task.pk).update(completed=False)
     assert "badge-completed" not in page(owner_client, issue)
+
+
+def test_an_issue_id_past_the_column_range_is_404(owner_client, issue):
+    for path in ("/issues/9223372036854775808/", "/issues/9223372036854775808/live/"):
+        assert owner_client.get(path).status_code == 404
