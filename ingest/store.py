@@ -2,8 +2,8 @@
 
 `drain()` is what the worker runs: it claims spooled events (ingest.PendingEvent) with
 `SELECT … FOR UPDATE SKIP LOCKED`, stores them, and deletes them in the same transaction. A
-worker killed mid-batch rolls back and the rows wait for the next drain; an event_id already
-stored is skipped, so a retried event is never stored twice.
+worker killed mid-batch rolls back and the rows wait for the next drain; an event already
+stored for its issue (same event_id) is skipped, so a retried event is never stored twice.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 
 from ingest import grouping, queue
 from ingest.models import PendingEvent
@@ -202,16 +202,8 @@ def store(incoming) -> Outcome:
     """Store events (in the caller's transaction) and say what happened to their issues.
     Payloads must be `clean` (the spool's are, see _incoming)."""
     outcome = Outcome()
-    fresh: dict[str, Incoming] = {}
-    for item in incoming:
-        fresh.setdefault(item.event_id, item)
-    if not fresh:
-        return outcome
-    already = set(Event.objects.filter(event_id__in=list(fresh)).values_list("event_id", flat=True))
     prepared = []
-    for event_id, item in fresh.items():
-        if event_id in already:
-            continue
+    for item in incoming:
         data = normalize(item.payload, item.received)
         key = (item.project_id, grouping.grouping_hash(data))
         prepared.append((key, item, data))
@@ -219,13 +211,22 @@ def store(incoming) -> Outcome:
         return outcome
 
     issue_ids = _issue_ids(prepared, outcome)
-    by_issue: dict[int, list[tuple[Incoming, dict]]] = defaultdict(list)
+    grouped: dict[int, dict[str, tuple[Incoming, dict]]] = defaultdict(dict)
     for key, item, data in prepared:
-        by_issue[issue_ids[key]].append((item, data))
+        grouped[issue_ids[key]].setdefault(item.event_id, (item, data))
 
     # Lock the issues in id order (no deadlock between workers); FOR NO KEY UPDATE does not
     # block the events' foreign keys.
-    issues = Issue.objects.select_for_update(no_key=True).in_bulk(sorted(by_issue))
+    issues = Issue.objects.select_for_update(no_key=True).in_bulk(sorted(grouped))
+    # An event is stored once per issue (an SDK's retry, a batch retried after its worker
+    # died). Looked for under the issues' locks: a worker storing the same events at the same
+    # moment (a claim taken back from a worker that was only slow) has committed them by now.
+    already = _events({issue_id: list(items) for issue_id, items in grouped.items()})
+    for issue_id, event_id in already.values_list("issue_id", "event_id"):
+        del grouped[issue_id][event_id]
+    by_issue = {issue_id: list(items.values()) for issue_id, items in grouped.items() if items}
+    if not by_issue:
+        return outcome
     events = []
     tag_counts: Counter[tuple[int, str, str]] = Counter()
     users = []
@@ -253,12 +254,22 @@ def store(incoming) -> Outcome:
         outcome.added[issue_id] = (issue, len(items))
     outcome.first_seen = [(issues[i.pk], first_event[i.pk]) for i, _ in outcome.first_seen]
     # Receivers get saved events (with their pk): only those the signals name are read back.
-    named = {e.event_id for _, e in outcome.first_seen + outcome.regressed}
-    saved = Event.objects.in_bulk(named, field_name="event_id")
-    outcome.first_seen = [(i, saved[e.event_id]) for i, e in outcome.first_seen]
-    outcome.regressed = [(i, saved[e.event_id]) for i, e in outcome.regressed]
+    named: dict[int, list[str]] = defaultdict(list)
+    for issue, event in outcome.first_seen + outcome.regressed:
+        named[issue.pk].append(event.event_id)
+    saved = {(e.issue_id, e.event_id): e for e in _events(named)}
+    outcome.first_seen = [(i, saved[i.pk, e.event_id]) for i, e in outcome.first_seen]
+    outcome.regressed = [(i, saved[i.pk, e.event_id]) for i, e in outcome.regressed]
     outcome.stored = len(events)
     return outcome
+
+
+def _events(event_ids: dict[int, list[str]]):
+    """The stored events of these issues with these event_ids: one index scan per issue."""
+    wanted = Q(pk__in=[])  # nothing, when no issue is given
+    for issue_id, ids in event_ids.items():
+        wanted |= Q(issue_id=issue_id, event_id__in=ids)
+    return Event.objects.filter(wanted).order_by()
 
 
 def _issue_ids(prepared, outcome: Outcome) -> dict[tuple[int, str], int]:
