@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Q
+from django.db.models import Q
 
 from ingest import grouping, queue
 from ingest.models import PendingEvent
@@ -229,7 +229,7 @@ def store(incoming) -> Outcome:
         return outcome
     events = []
     tag_counts: Counter[tuple[int, str, str]] = Counter()
-    users = []
+    users: set[tuple[int, str]] = set()
     for issue_id, items in by_issue.items():
         for item, data in items:
             events.append(_event(issue_id, item, data))
@@ -237,20 +237,15 @@ def store(incoming) -> Outcome:
                 tag_counts[(issue_id, key, value)] += 1
             hashed = user_hash(data["data"]["user"])
             if hashed:
-                users.append(IssueUser(issue_id=issue_id, hash=hashed))
+                users.add((issue_id, hashed))
     _insert_events(events)
-    IssueUser.objects.bulk_create(users, ignore_conflicts=True)
+    new_users = _add_users(users)
     _add_tags(tag_counts)
-    user_counts = dict(
-        IssueUser.objects.filter(issue_id__in=by_issue)
-        .values("issue_id")
-        .annotate(n=Count("id"))
-        .values_list("issue_id", "n")
-    )
     first_event = {e.issue_id: e for e in reversed(events)}
     for issue_id, items in by_issue.items():
         issue = issues[issue_id]
-        _update_issue(issue, items, user_counts.get(issue_id, 0), first_event[issue_id], outcome)
+        user_count = issue.user_count + new_users[issue_id]
+        _update_issue(issue, items, user_count, first_event[issue_id], outcome)
         outcome.added[issue_id] = (issue, len(items))
     outcome.first_seen = [(issues[i.pk], first_event[i.pk]) for i, _ in outcome.first_seen]
     # Receivers get saved events (with their pk): only those the signals name are read back.
@@ -385,6 +380,24 @@ def _insert_events(events: list[Event]) -> None:
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, [[value(e, c) for c in EVENT_COLUMNS] for e in events])
+
+
+def _add_users(users: set[tuple[int, str]]) -> Counter[int]:
+    """Record the (issue, user hash) pairs not seen before; returns how many each issue gained.
+    Counting what a batch adds, not all of an issue's users again, keeps a batch's cost to its
+    own events however many users a busy issue has; the caller holds the issues' locks, so
+    no other worker adds to the same count meanwhile."""
+    if not users:
+        return Counter()
+    table = IssueUser._meta.db_table
+    rows = ", ".join(["(%s, %s)"] * len(users))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (issue_id, hash) VALUES {rows} "
+            "ON CONFLICT (issue_id, hash) DO NOTHING RETURNING issue_id",
+            [value for pair in sorted(users) for value in pair],
+        )
+        return Counter(issue_id for (issue_id,) in cursor.fetchall())
 
 
 def _add_tags(counts: Counter[tuple[int, str, str]]) -> None:

@@ -160,7 +160,8 @@ def test_an_event_id_another_organization_used_does_not_hide_this_projects_event
     theirs = Project.objects.get(slug="theirs")
     payload = exception_event(value="ours")
     other = dict(payload, exception={"values": [{"type": "KeyError", "value": "theirs"}]})
-    assert post_envelope(client, theirs, event_envelope(other), theirs.keys.get()).status_code == 200
+    their_key = theirs.keys.get()
+    assert post_envelope(client, theirs, event_envelope(other), their_key).status_code == 200
     assert post_envelope(client, project, event_envelope(payload), key).status_code == 200
     stored = Event.objects.get(issue__project=project)
     assert stored.event_id == payload["event_id"]
