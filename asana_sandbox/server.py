@@ -27,9 +27,6 @@ from . import api, control, oauth, pages, persist, webhooks
 from . import task_list, webhook_api, webhook_controls  # noqa: F401  isort: skip
 from .redact import redact_fields, redact_headers, redact_value
 from .state import (
-    DEFAULT_CLIENT_ID,
-    DEFAULT_CLIENT_SECRET,
-    DEFAULT_TOKEN_TTL,
     Config,
     Fault,
     LoggedRequest,
@@ -196,27 +193,15 @@ class SandboxServer:
         host: str = "127.0.0.1",
         port: int = 0,
         *,
-        token_ttl: int = DEFAULT_TOKEN_TTL,
-        auto_approve: bool = False,
-        client_id: str = DEFAULT_CLIENT_ID,
-        client_secret: str = DEFAULT_CLIENT_SECRET,
-        redirect_uri: str | None = None,
-        rate_limit: int | None = None,
         verbose: bool = False,
         state_file: str | Path | None = None,
-        **webhook_options: Any,
+        **options: Any,
     ) -> None:
-        """webhook_options: Config's webhook fields (allow_local_webhooks, webhook_heartbeat,
-        webhook_timeout, webhook_failure_window, webhook_retry_base, webhooks_per_…)."""
-        config = Config(
-            client_id=client_id,
-            client_secret=client_secret,
-            redirect_uri=redirect_uri,
-            token_ttl=token_ttl,
-            auto_approve=auto_approve,
-            rate_limit=rate_limit,
-            **webhook_options,
-        )
+        """options: Config's fields (client_id, client_secret, redirect_uri, token_ttl,
+        auto_approve, rate_limit, allow_local_webhooks, webhook_heartbeat, webhook_timeout,
+        webhook_failure_window, webhook_retry_base, webhooks_per_…), Config's defaults for the
+        rest: one place says what the sandbox starts with."""
+        config = Config(**options)
         self.state = SandboxState(config)
         self.state_file = Path(state_file) if state_file else None
         self._saver: persist.Saver | None = None

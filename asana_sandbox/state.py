@@ -8,12 +8,14 @@ finer locking. Python callers (tests) may take `state.lock` too while they look 
 from __future__ import annotations
 
 import copy
+import json
 import secrets
 import threading
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from html import escape
+from pathlib import Path
 from typing import Any
 
 DEFAULT_CLIENT_ID = "sandbox-client-id"
@@ -219,71 +221,14 @@ class LoggedRequest:
 
 # --- Seed data ---------------------------------------------------------------------------------
 # Deterministic: the same gids, names and dates on every start and after every reset, so tests and
-# the demo can refer to them. Dates count from a fixed Monday.
+# the demo can refer to them. Dates count from a fixed Monday. The world itself is data, in
+# seed.json: "workspaces" (names); "users" [name, email, indexes of their workspaces];
+# "projects" [name, workspace index, color]; "sections" (every project's, the first being where
+# new tasks land: Asana's board columns); "tasks" [name, project index, assignee index or null,
+# completed]; "stories" [task index, author index, text].
 
-# Every project's sections, the first being where new tasks land (Asana's board columns).
-SEED_SECTIONS = ["To do", "In progress", "Done"]
+SEED = json.loads((Path(__file__).parent / "seed.json").read_text(encoding="utf-8"))
 SEED_EPOCH = datetime(2025, 1, 6, 9, 0, tzinfo=UTC).timestamp()
-
-SEED_WORKSPACES = ["Acme Engineering", "Acme Marketing"]
-# (name, email, indexes of the workspaces they belong to)
-SEED_USERS = [
-    ("Ada Lovelace", "ada@acme.test", [0, 1]),
-    ("Grace Hopper", "grace@acme.test", [0]),
-    ("Alan Turing", "alan@acme.test", [0]),
-    ("Katherine Johnson", "katherine@acme.test", [1]),
-    ("Margaret Hamilton", "margaret@acme.test", [0, 1]),
-]
-# (name, workspace index, color)
-SEED_PROJECTS = [
-    ("Backend", 0, "dark-blue"),
-    ("Web App", 0, "light-green"),
-    ("Mobile", 0, "dark-orange"),
-    ("Infrastructure", 0, "dark-purple"),
-    ("Website Redesign", 1, "light-pink"),
-    ("Q3 Launch Campaign", 1, "dark-red"),
-    ("Content Calendar", 1, "light-teal"),
-]
-# (name, project index, assignee index or None, completed)
-SEED_TASKS = [
-    ("Fix N+1 query on the issue list endpoint", 0, 1, False),
-    ("Add retry with backoff to the webhook sender", 0, 2, False),
-    ("Migrate sessions from cookies to Redis", 0, 0, True),
-    ("Paginate the events API", 0, 1, False),
-    ("Investigate intermittent 502s from the auth service", 0, None, False),
-    ("Upgrade to Django 5.2", 0, 4, True),
-    ("Rate-limit the public search endpoint", 0, 2, False),
-    ("Dark mode for the dashboard", 1, 0, False),
-    ("Fix timezone bug in the activity feed", 1, 1, False),
-    ("Keyboard shortcuts for issue triage", 1, None, False),
-    ("Replace moment.js with date-fns", 1, 4, True),
-    ("Accessibility audit of the settings pages", 1, 0, False),
-    ("Crash on launch on Android 14", 2, 2, False),
-    ("Push notification deep links open the wrong screen", 2, 4, False),
-    ("Offline mode for the issue list", 2, None, False),
-    ("Release 3.4.0 to the App Store", 2, 0, True),
-    ("Move CI to ephemeral runners", 3, 4, False),
-    ("Rotate the production database credentials", 3, 1, False),
-    ("Set up alerting on disk usage", 3, 2, True),
-    ("Terraform the staging environment", 3, 4, False),
-    ("Reduce Docker image size", 3, None, False),
-    ("New pricing page copy", 4, 3, False),
-    ("Hero image for the homepage", 4, 0, False),
-    ("Fix broken links in the footer", 4, 4, True),
-    ("Customer logos section", 4, 3, False),
-    ("Launch announcement blog post", 5, 3, False),
-    ("Press kit for the Q3 launch", 5, 0, False),
-    ("Webinar: error tracking for product teams", 5, None, False),
-    ("October newsletter", 6, 3, False),
-    ("Case study: how Globex cut triage time in half", 6, 4, False),
-]
-# (task index, author index, text)
-SEED_STORIES = [
-    (0, 1, "Reproduced locally: 120 queries for a page of 50 issues."),
-    (0, 2, "select_related on the project should cover most of it."),
-    (12, 2, "Only on Pixel devices so far. Attaching the stack trace from the crash report."),
-    (21, 3, "Draft is in the shared folder, ready for review."),
-]
 PROJECT_NOTES = "Seeded by the Asana sandbox."
 
 
@@ -387,12 +332,12 @@ class SandboxState:
             return gid
 
     def _seed(self) -> None:
-        workspaces = [self.add(Workspace(self.new_gid(), name)) for name in SEED_WORKSPACES]
+        workspaces = [self.add(Workspace(self.new_gid(), name)) for name in SEED["workspaces"]]
         for ws in workspaces:
             ws.email_domains = ["acme.test"]
         users = [
             self.add(User(self.new_gid(), name, email, [workspaces[i].gid for i in member_of]))
-            for name, email, member_of in SEED_USERS
+            for name, email, member_of in SEED["users"]
         ]
         projects = [
             self.add(
@@ -405,16 +350,16 @@ class SandboxState:
                     notes=PROJECT_NOTES,
                 )
             )
-            for n, (name, ws, color) in enumerate(SEED_PROJECTS)
+            for n, (name, ws, color) in enumerate(SEED["projects"])
         ]
         tasks = []
-        for n, (name, project_index, assignee_index, completed) in enumerate(SEED_TASKS):
+        for n, (name, project_index, assignee_index, completed) in enumerate(SEED["tasks"]):
             project = projects[project_index]
             created = SEED_EPOCH + 86400 + n * 5400
             members = [u for u in users if project.workspace in u.workspaces]
             author = members[n % len(members)]
             assignee = users[assignee_index].gid if assignee_index is not None else None
-            notes = f"Seeded task {n + 1} of {len(SEED_TASKS)} in {project.name}."
+            notes = f"Seeded task {n + 1} of {len(SEED['tasks'])} in {project.name}."
             task = Task(
                 self.new_gid(),
                 name,
@@ -432,7 +377,7 @@ class SandboxState:
                 + ([assignee] if assignee and assignee != author.gid else []),
             )
             tasks.append(self.add(task))
-        for n, (task_index, author_index, text) in enumerate(SEED_STORIES):
+        for n, (task_index, author_index, text) in enumerate(SEED["stories"]):
             task = tasks[task_index]
             self.add(
                 Story(
@@ -449,7 +394,7 @@ class SandboxState:
             created = project.created_at
             sections = [
                 self.add(Section(self.new_gid(), name, project.gid, created_at=created + i))
-                for i, name in enumerate(SEED_SECTIONS)
+                for i, name in enumerate(SEED["sections"])
             ]
             for task in tasks:
                 if project.gid in task.projects:

@@ -43,6 +43,15 @@ def setup(database: str, *, migrate: bool = True):
     return client_calls
 
 
+def setup_ingest(database: str):
+    """setup() for the benchmarks that run ingestion's Redis queue and a real Celery worker:
+    REDIS_URL as given (default: db 14) and the queue "bench-ingest", set before Django reads
+    them, so the worker consumes only what the benchmark queues."""
+    os.environ["REDIS_URL"] = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14"
+    os.environ.setdefault("CELERY_QUEUE", "bench-ingest")
+    return setup(database)
+
+
 def quiet_logs() -> None:
     import logging
 

@@ -27,14 +27,17 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14"
-os.environ["REDIS_URL"] = REDIS_URL
-os.environ.setdefault("CELERY_QUEUE", "bench-ingest")
+from common import PG_URL, mark, percentile, record, setup_ingest, table
 
-from common import PG_URL, mark, percentile, record, setup, table  # noqa: E402
+EVENTS = int(os.environ.get("BENCH_EVENTS", "6000"))
+CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
+GUNICORN_WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "2"))
+GUNICORN_THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS", "4"))
+CELERY_CONCURRENCY = int(os.environ.get("BENCH_CELERY_CONCURRENCY", "1"))
+TARGET_RATE, TARGET_P99_MS = 300, 50
 
 DATABASE = os.environ.get("BENCH_DATABASE", "tasklink_bench_ingest")
-setup(DATABASE)
+setup_ingest(DATABASE)
 
 import psutil  # noqa: E402
 import psycopg  # noqa: E402
@@ -54,13 +57,6 @@ from ingest_kit import (  # noqa: E402
 
 from ingest import queue  # noqa: E402
 from tracker.models import Event, Issue  # noqa: E402
-
-EVENTS = int(os.environ.get("BENCH_EVENTS", "6000"))
-CLIENTS = int(os.environ.get("BENCH_CLIENTS", "8"))
-GUNICORN_WORKERS = int(os.environ.get("BENCH_GUNICORN_WORKERS", "2"))
-GUNICORN_THREADS = int(os.environ.get("BENCH_GUNICORN_THREADS", "4"))
-CELERY_CONCURRENCY = int(os.environ.get("BENCH_CELERY_CONCURRENCY", "1"))
-TARGET_RATE, TARGET_P99_MS = 300, 50
 
 
 def answers(url: str) -> bool:

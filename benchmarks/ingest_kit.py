@@ -19,6 +19,7 @@ from sentry_sdk.transport import Transport
 
 from ingest import queue
 from ingest.models import PendingEvent
+from tests.ingest.sdk import sdk_client
 from tracker.models import Organization, Project
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -50,13 +51,7 @@ def build_envelopes(dsn: str, count: int) -> list[bytes]:
     """`count` gzip-compressed envelopes, as the SDK sends them: exceptions from 20 code
     paths (20 issues), 500 users, 3 regions."""
     transport = Keep()
-    client = sentry_sdk.Client(
-        dsn=dsn,
-        transport=transport,
-        default_integrations=False,
-        release="shop@2.0.0",
-        environment="production",
-    )
+    client = sdk_client(dsn, transport=transport)
     paths = make_code_paths()
     with sentry_sdk.isolation_scope() as scope:
         scope.set_client(client)

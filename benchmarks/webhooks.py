@@ -23,6 +23,10 @@ import time
 
 from common import percentile, record, setup, table
 
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "40"))
+DELIVERIES = int(os.environ.get("BENCH_DELIVERIES", "2000"))
+SECRET = "s" * 64
+
 setup("tasklink_bench_webhooks")
 
 import requests  # noqa: E402
@@ -34,18 +38,14 @@ from pytest_django.live_server_helper import LiveServer  # noqa: E402
 
 from asana_sandbox import start_sandbox  # noqa: E402
 from integrations.asana import sync  # noqa: E402
-from integrations.models import ExternalIssue, PluginConfig, Webhook, WebhookDelivery  # noqa: E402
+from integrations.models import ExternalIssue, Webhook, WebhookDelivery  # noqa: E402
 from tests.support import (  # noqa: E402
-    ENGINEERING,
     EXISTING_TASK,
+    configure_asana,
     connect_identity,
     make_user,
 )
 from tracker.models import Issue, Organization, Project  # noqa: E402
-
-ROUNDS = int(os.environ.get("BENCH_ROUNDS", "40"))
-DELIVERIES = int(os.environ.get("BENCH_DELIVERIES", "2000"))
-SECRET = "s" * 64
 
 
 def event(n: int) -> dict:
@@ -103,14 +103,9 @@ def end_to_end() -> tuple[list[float], list[float]]:
         try:
             with override_settings(ASANA_BASE_URL=sandbox.url, APP_BASE_URL=server.url):
                 connect_identity(user, sandbox)
-                PluginConfig.objects.create(
-                    project=project,
-                    plugin="asana",
-                    options={
-                        "workspace": ENGINEERING,
-                        "asana_completes": "any",
-                        "asana_reopens": True,
-                    },
+                configure_asana(
+                    project,
+                    options={"asana_completes": "any", "asana_reopens": True},
                     updated_by=user,
                 )
                 ExternalIssue.objects.create(

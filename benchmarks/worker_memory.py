@@ -23,13 +23,16 @@ import uuid
 from datetime import UTC, datetime
 from pathlib import Path
 
-REDIS_URL = os.environ.get("REDIS_URL") or "redis://127.0.0.1:6379/14"
-os.environ["REDIS_URL"] = REDIS_URL
-os.environ.setdefault("CELERY_QUEUE", "bench-ingest")
+from common import mark, record, setup_ingest, table
 
-from common import mark, record, setup, table  # noqa: E402
+EVENTS = int(os.environ.get("BENCH_EVENTS", "100000"))
+ROUND = int(os.environ.get("BENCH_ROUND", "10000"))
+CONCURRENCY = int(os.environ.get("BENCH_CELERY_CONCURRENCY", "1"))
+DISTINCT = 1000
+PUSH = 500  # events per RPUSH, as a burst of requests would add them
+GROWTH_ALLOWED = 0.05
 
-setup("tasklink_bench_ingest")
+setup_ingest("tasklink_bench_ingest")
 
 from django.db import connection  # noqa: E402
 from ingest_kit import (  # noqa: E402
@@ -42,13 +45,6 @@ from ingest_kit import (  # noqa: E402
 )
 
 from ingest import envelope, queue, tasks  # noqa: E402
-
-EVENTS = int(os.environ.get("BENCH_EVENTS", "100000"))
-ROUND = int(os.environ.get("BENCH_ROUND", "10000"))
-CONCURRENCY = int(os.environ.get("BENCH_CELERY_CONCURRENCY", "1"))
-DISTINCT = 1000
-PUSH = 500  # events per RPUSH, as a burst of requests would add them
-GROWTH_ALLOWED = 0.05
 
 
 def sdk_payloads(dsn: str) -> list[tuple[bytes, bytes]]:

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models import UniqueConstraint
 from django.utils import timezone
 from django.utils.text import Truncator
 
@@ -49,10 +50,10 @@ class ExternalIssue(models.Model):
         ordering = ["-date_added", "-id"]
         verbose_name = "linked task"
         constraints = [
-            models.UniqueConstraint(
+            UniqueConstraint(
                 fields=["issue", "provider", "external_id"], name="unique_task_per_issue"
             ),
-            models.UniqueConstraint(
+            UniqueConstraint(
                 fields=["idempotency_key"],
                 condition=~models.Q(idempotency_key=""),
                 name="unique_idempotency_key",
@@ -92,9 +93,7 @@ class PluginConfig(models.Model):
     class Meta:
         verbose_name = "plugin settings"
         verbose_name_plural = "plugin settings"
-        constraints = [
-            models.UniqueConstraint(fields=["project", "plugin"], name="unique_plugin_config")
-        ]
+        constraints = [UniqueConstraint(fields=["project", "plugin"], name="unique_plugin_config")]
 
     def __str__(self) -> str:
         from integrations.registry import plugin_title  # the registry imports this module
@@ -107,7 +106,6 @@ from integrations.rules.models import (  # noqa: E402, F401
     BulkRun,
     Firing,
     RegressionNotice,
-    ResolutionSync,
     Rule,
     TaskClaim,
 )
@@ -138,7 +136,7 @@ class Webhook(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["provider", "resource"], name="unique_webhook_resource")
+            UniqueConstraint(fields=["provider", "resource"], name="unique_webhook_resource")
         ]
 
     def __str__(self) -> str:
@@ -171,9 +169,7 @@ class SyncCursor(models.Model):
     read_until = models.DateTimeField()
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["provider", "resource"], name="unique_sync_cursor")
-        ]
+        constraints = [UniqueConstraint(fields=["provider", "resource"], name="unique_sync_cursor")]
 
     def __str__(self) -> str:
         return f"{self.provider} {self.resource} read until {self.read_until:%Y-%m-%d %H:%M:%S}"
@@ -204,3 +200,30 @@ class RemoteWrite(models.Model):
 
     def __str__(self) -> str:
         return f"{self.field}={self.value} on {self.provider} task {self.external_id}"
+
+
+class ResolutionSync(models.Model):
+    """The latest resolution sync of an issue's tasks at one tracker, as the issue page shows
+    it: pending while the worker runs it, then done or failed (with the reason)."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Updating"
+        DONE = "done", "Updated"
+        FAILED = "failed"
+
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="resolution_syncs")
+    provider = models.CharField(max_length=30)
+    # What the tasks should become: completed (the issue was resolved) or open again.
+    completed = models.BooleanField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    message = models.CharField(max_length=1000, blank=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
+    date_updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            UniqueConstraint(fields=["issue", "provider"], name="unique_resolution_sync")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} sync of {self.issue_id}: {self.state}"

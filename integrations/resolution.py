@@ -13,7 +13,7 @@ from django.db import transaction
 
 from integrations import identities, registry
 from integrations.base import IssueTrackerPlugin
-from integrations.rules.models import ResolutionSync
+from integrations.models import ResolutionSync
 from tracker.models import Issue
 
 COMPLETES: dict[str, bool] = {Issue.Status.RESOLVED: True, Issue.Status.UNRESOLVED: False}

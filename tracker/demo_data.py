@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 from datetime import timedelta
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
@@ -12,7 +14,7 @@ from django.utils import timezone
 from tracker.models import Event, Issue, Project
 
 
-def py(filename, function, lineno, line, in_app=True):
+def _frame(filename: str, function: str, lineno: int, line: str, in_app: bool) -> dict:
     """A stack frame as events store it."""
     return {
         "filename": filename,
@@ -23,231 +25,21 @@ def py(filename, function, lineno, line, in_app=True):
     }
 
 
-BACKEND_ISSUES = [
-    {
-        "title": "ZeroDivisionError: division by zero",
-        "culprit": "billing.invoices.compute_discount",
-        "level": "error",
-        "type": "ZeroDivisionError",
-        "value": "division by zero",
-        "url": "https://api.acme.test/v1/invoices/8812/preview",
-        "frames": [
-            py(
-                "django/core/handlers/base.py",
-                "_get_response",
-                197,
-                "response = wrapped_callback(request, *callback_args, **callback_kwargs)",
-                False,
-            ),
-            py(
-                "billing/views.py",
-                "preview_invoice",
-                54,
-                "totals = compute_totals(invoice, coupon=request.GET.get('coupon'))",
-            ),
-            py(
-                "billing/invoices.py",
-                "compute_totals",
-                112,
-                "discount = compute_discount(invoice.subtotal, coupon)",
-            ),
-            py(
-                "billing/invoices.py",
-                "compute_discount",
-                87,
-                "return coupon.amount_off / invoice_line_count",
-            ),
-        ],
-    },
-    {
-        "title": "KeyError: 'shipping_address'",
-        "culprit": "orders.checkout.build_shipment",
-        "level": "error",
-        "type": "KeyError",
-        "value": "'shipping_address'",
-        "url": "https://api.acme.test/v1/checkout",
-        "frames": [
-            py("orders/views.py", "checkout", 41, "shipment = build_shipment(cart, payload)"),
-            py("orders/checkout.py", "build_shipment", 73, "address = payload['shipping_address']"),
-        ],
-    },
-    {
-        "title": "OperationalError: could not connect to server: Connection refused",
-        "culprit": "django.db.backends.postgresql.base in get_new_connection",
-        "level": "fatal",
-        "type": "OperationalError",
-        "value": "could not connect to server: Connection refused\n\tIs the server running on "
-        'host "db.internal" (10.0.3.7) and accepting TCP/IP connections on port 5432?',
-        "url": "https://api.acme.test/healthz",
-        "frames": [
-            py("health/views.py", "healthz", 12, "connection.ensure_connection()"),
-            py(
-                "django/db/backends/base/base.py", "ensure_connection", 289, "self.connect()", False
-            ),
-            py(
-                "django/db/backends/postgresql/base.py",
-                "get_new_connection",
-                269,
-                "connection = self.Database.connect(**conn_params)",
-                False,
-            ),
-        ],
-    },
-    {
-        "title": "TimeoutError: Payment gateway did not answer within 10s",
-        "culprit": "payments.gateway.charge",
-        "level": "error",
-        "type": "TimeoutError",
-        "value": "Payment gateway did not answer within 10s",
-        "url": "https://api.acme.test/v1/payments",
-        "frames": [
-            py("payments/views.py", "create_payment", 66, "charge = gateway.charge(order)"),
-            py(
-                "payments/gateway.py",
-                "charge",
-                131,
-                "response = self.session.post(url, json=body, timeout=10)",
-            ),
-        ],
-    },
-    {
-        "title": "IntegrityError: duplicate key value violates unique constraint "
-        '"accounts_user_email_key"',
-        "culprit": "accounts.signup.create_account",
-        "level": "error",
-        "type": "IntegrityError",
-        "value": 'duplicate key value violates unique constraint "accounts_user_email_key"\n'
-        "DETAIL:  Key (email)=(ada@example.com) already exists.",
-        "url": "https://api.acme.test/v1/signup",
-        "frames": [
-            py("accounts/signup.py", "create_account", 28, "user = User.objects.create(**fields)"),
-        ],
-    },
-    {
-        "title": "Slow query: report generation took 14.2s",
-        "level": "warning",
-        # A message, not an exception: grouped by its template, whatever the parameters.
-        "message": "Slow query: report generation took %ss",
-        "params": ["14.2"],
-        "url": "",
-        "frames": [],
-    },
-    {
-        "title": "ValueError: <script>alert('xss')</script> is not a valid SKU",
-        "culprit": "catalog.sku.parse_sku",
-        "level": "error",
-        "type": "ValueError",
-        "value": "<script>alert('xss')</script> is not a valid SKU",
-        "url": "https://api.acme.test/v1/products/lookup?sku=%3Cscript%3E",
-        "frames": [
-            py("catalog/views.py", "lookup", 20, "sku = parse_sku(request.GET['sku'])"),
-            py("catalog/sku.py", "parse_sku", 9, "raise ValueError(f'{raw} is not a valid SKU')"),
-        ],
-    },
-]
+def _load_specs() -> dict[str, list[dict]]:
+    """The demo's issues, from demo_issues.json: "backend" (Python) and "frontend"
+    (JavaScript), each {"title", "culprit", "level", "type", "value", "url", "frames"}, a frame
+    being [filename, function, line number, source line, in app]. An issue with "message" and
+    "params" instead of an exception is grouped by its template, whatever the parameters."""
+    specs = json.loads((Path(__file__).parent / "demo_issues.json").read_text(encoding="utf-8"))
+    for issues in specs.values():
+        for spec in issues:
+            spec["frames"] = [_frame(*frame) for frame in spec["frames"]]
+    return specs
 
 
-js = py  # a JavaScript frame has the same fields
-
-
-FRONTEND_ISSUES = [
-    {
-        "title": "TypeError: Cannot read properties of undefined (reading 'map')",
-        "culprit": "src/components/CartItems.tsx in CartItems",
-        "level": "error",
-        "type": "TypeError",
-        "value": "Cannot read properties of undefined (reading 'map')",
-        "url": "https://shop.acme.test/cart",
-        "frames": [
-            js(
-                "node_modules/react-dom/cjs/react-dom.production.min.js",
-                "renderWithHooks",
-                4211,
-                "",
-                False,
-            ),
-            js(
-                "src/components/CartItems.tsx",
-                "CartItems",
-                18,
-                "{cart.items.map((item) => <CartRow key={item.id} item={item} />)}",
-            ),
-        ],
-    },
-    {
-        "title": "ChunkLoadError: Loading chunk 412 failed.",
-        "culprit": "webpack/runtime/jsonp chunk loading",
-        "level": "warning",
-        "type": "ChunkLoadError",
-        "value": "Loading chunk 412 failed.\n(error: https://shop.acme.test/static/js/412.chunk.js)",
-        "url": "https://shop.acme.test/account/orders",
-        "frames": [
-            js("webpack/runtime/jsonp chunk loading", "loadingEnded", 27, "", False),
-            js(
-                "src/routes/index.tsx",
-                "lazyOrders",
-                9,
-                "const Orders = lazy(() => import('./Orders'));",
-            ),
-        ],
-    },
-    {
-        "title": "Unhandled Promise Rejection: NetworkError when attempting to fetch resource.",
-        "culprit": "src/api/client.ts in request",
-        "level": "error",
-        "type": "TypeError",
-        "value": "NetworkError when attempting to fetch resource.",
-        "url": "https://shop.acme.test/checkout",
-        "frames": [
-            js("src/pages/Checkout.tsx", "submitOrder", 88, "await api.post('/orders', order);"),
-            js(
-                "src/api/client.ts",
-                "request",
-                31,
-                "const response = await fetch(url, { ...init, signal });",
-            ),
-        ],
-    },
-    {
-        "title": "RangeError: Maximum call stack size exceeded",
-        "culprit": "src/utils/deepMerge.ts in deepMerge",
-        "level": "error",
-        "type": "RangeError",
-        "value": "Maximum call stack size exceeded",
-        "url": "https://shop.acme.test/settings",
-        "frames": [
-            js(
-                "src/hooks/useSettings.ts",
-                "useSettings",
-                22,
-                "const merged = deepMerge(defaults, saved);",
-            ),
-            js(
-                "src/utils/deepMerge.ts",
-                "deepMerge",
-                7,
-                "out[key] = deepMerge(out[key], value[key]);",
-            ),
-        ],
-    },
-    {
-        "title": "SecurityError: Failed to read the 'localStorage' property from 'Window'",
-        "culprit": "src/store/persist.ts in loadState",
-        "level": "warning",
-        "type": "SecurityError",
-        "value": "Failed to read the 'localStorage' property from 'Window': Access is denied "
-        "for this document.",
-        "url": "https://shop.acme.test/",
-        "frames": [
-            js(
-                "src/store/persist.ts",
-                "loadState",
-                5,
-                "const raw = window.localStorage.getItem('state');",
-            ),
-        ],
-    },
-]
+_SPECS = _load_specs()
+BACKEND_ISSUES = _SPECS["backend"]
+FRONTEND_ISSUES = _SPECS["frontend"]
 
 BROWSERS = ["Chrome 131", "Firefox 133", "Safari 18.1", "Edge 131"]
 RELEASES = ["2026.11.3", "2026.11.4", "2026.11.5"]

@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Q, UniqueConstraint
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,8 +29,8 @@ class Organization(models.Model):
 
 class Membership(models.Model):
     class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        MEMBER = "member", "Member"
+        OWNER = "owner"
+        MEMBER = "member"
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
@@ -38,9 +38,7 @@ class Membership(models.Model):
     date_added = models.DateTimeField(default=timezone.now)
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["organization", "user"], name="unique_membership")
-        ]
+        constraints = [UniqueConstraint(fields=["organization", "user"], name="unique_membership")]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.organization} ({self.role})"
@@ -85,7 +83,7 @@ class Project(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "slug"], name="unique_project_slug")
+            UniqueConstraint(fields=["organization", "slug"], name="unique_project_slug")
         ]
 
     def __str__(self) -> str:
@@ -152,16 +150,16 @@ class IssueQuerySet(models.QuerySet):
 
 class Issue(models.Model):
     class Level(models.TextChoices):
-        FATAL = "fatal", "Fatal"
-        ERROR = "error", "Error"
-        WARNING = "warning", "Warning"
-        INFO = "info", "Info"
-        DEBUG = "debug", "Debug"
+        FATAL = "fatal"
+        ERROR = "error"
+        WARNING = "warning"
+        INFO = "info"
+        DEBUG = "debug"
 
     class Status(models.TextChoices):
-        UNRESOLVED = "unresolved", "Unresolved"
-        RESOLVED = "resolved", "Resolved"
-        IGNORED = "ignored", "Ignored"
+        UNRESOLVED = "unresolved"
+        RESOLVED = "resolved"
+        IGNORED = "ignored"
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="issues")
     number = models.PositiveIntegerField()
@@ -182,9 +180,7 @@ class Issue(models.Model):
 
     class Meta:
         ordering = ["-last_seen", "-id"]
-        constraints = [
-            models.UniqueConstraint(fields=["project", "number"], name="unique_issue_number")
-        ]
+        constraints = [UniqueConstraint(fields=["project", "number"], name="unique_issue_number")]
         indexes = [
             models.Index(fields=["-last_seen", "-id"], name="issue_recent"),
             models.Index(fields=["project", "status", "-last_seen"], name="issue_project_status"),
@@ -305,9 +301,7 @@ class GroupHash(models.Model):
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="hashes")
 
     class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["project", "hash"], name="unique_group_hash")
-        ]
+        constraints = [UniqueConstraint(fields=["project", "hash"], name="unique_group_hash")]
 
     def __str__(self) -> str:
         return self.hash
@@ -323,9 +317,7 @@ class IssueTag(models.Model):
 
     class Meta:
         ordering = ["key", "-times_seen", "value"]
-        constraints = [
-            models.UniqueConstraint(fields=["issue", "key", "value"], name="unique_issue_tag")
-        ]
+        constraints = [UniqueConstraint(fields=["issue", "key", "value"], name="unique_issue_tag")]
 
     def __str__(self) -> str:
         return f"{self.key}={self.value} ({self.times_seen})"
@@ -339,7 +331,7 @@ class IssueUser(models.Model):
     hash = models.CharField(max_length=32)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["issue", "hash"], name="unique_issue_user")]
+        constraints = [UniqueConstraint(fields=["issue", "hash"], name="unique_issue_user")]
 
     def __str__(self) -> str:
         return self.hash

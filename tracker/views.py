@@ -161,8 +161,8 @@ STATUS_ACTIVITY = {
 @login_required
 @require_POST
 def issue_set_status(request: HtmxHttpRequest, issue_id: int) -> HttpResponse:
-    issue = get_issue_for_user(request, issue_id)
     form = IssueStatusForm(request.POST)
+    issue = get_issue_for_user(request, issue_id)
     if not form.is_valid():
         messages.error(request, "That status does not exist.")
         return redirect(issue)

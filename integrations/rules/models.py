@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import UniqueConstraint
 from django.utils import timezone
 
 from tracker.models import Issue, Project
@@ -69,8 +70,8 @@ class Firing(models.Model):
     class Outcome(models.TextChoices):
         PENDING = "pending", "Waiting for the worker"
         CREATED = "created", "Created a task"
-        SKIPPED = "skipped", "Skipped"
-        FAILED = "failed", "Failed"
+        SKIPPED = "skipped"
+        FAILED = "failed"
 
     rule = models.ForeignKey(Rule, on_delete=models.CASCADE, related_name="firings")
     issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="rule_firings")
@@ -109,7 +110,7 @@ class TaskClaim(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["issue", "provider"], name="unique_task_claim"),
+            UniqueConstraint(fields=["issue", "provider"], name="unique_task_claim"),
             # Exactly one holder.
             models.CheckConstraint(
                 condition=models.Q(firing__isnull=False, bulk_run__isnull=True)
@@ -122,39 +123,12 @@ class TaskClaim(models.Model):
         return f"{self.provider} claim on {self.issue_id}"
 
 
-class ResolutionSync(models.Model):
-    """The latest resolution sync of an issue's tasks at one tracker, as the issue page shows
-    it: pending while the worker runs it, then done or failed (with the reason)."""
-
-    class State(models.TextChoices):
-        PENDING = "pending", "Updating"
-        DONE = "done", "Updated"
-        FAILED = "failed", "Failed"
-
-    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="resolution_syncs")
-    provider = models.CharField(max_length=30)
-    # What the tasks should become: completed (the issue was resolved) or open again.
-    completed = models.BooleanField()
-    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
-    message = models.CharField(max_length=1000, blank=True)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL)
-    date_updated = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["issue", "provider"], name="unique_resolution_sync")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.provider} sync of {self.issue_id}: {self.state}"
-
-
 class BulkRun(models.Model):
     """A person's "create tasks for these issues" from the issue list, run on the worker."""
 
     class State(models.TextChoices):
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
+        RUNNING = "running"
+        DONE = "done"
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE)
     provider = models.CharField(max_length=30)
@@ -195,9 +169,7 @@ class RegressionNotice(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["mapping", "regression"], name="unique_regression_notice"
-            )
+            UniqueConstraint(fields=["mapping", "regression"], name="unique_regression_notice")
         ]
 
     def __str__(self) -> str:

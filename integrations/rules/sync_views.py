@@ -12,7 +12,7 @@ from django_htmx.http import trigger_client_event
 
 from config.http import HtmxHttpRequest
 from integrations import resolution
-from integrations.rules.models import ResolutionSync
+from integrations.models import ResolutionSync
 from integrations.templatetags.automation import resolution_syncs
 from tracker.access import get_issue_for_user
 

@@ -68,7 +68,7 @@ def notify_task(self: Any, notice_id: int, failures: int = 0) -> None:
 @shared_task(acks_late=True, ignore_result=True)  # type: ignore[untyped-decorator]
 def sync_resolution(sync_id: int) -> None:
     from integrations import resolution
-    from integrations.rules.models import ResolutionSync
+    from integrations.models import ResolutionSync
 
     sync = (
         ResolutionSync.objects.select_related("issue__project", "user").filter(pk=sync_id).first()

@@ -8,7 +8,8 @@ from typing import Any
 from django import template
 
 from integrations import registry
-from integrations.rules.models import ResolutionSync, Rule
+from integrations.models import ResolutionSync
+from integrations.rules.models import Rule
 from tracker.models import Issue, Project
 
 register = template.Library()

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from integrations.models import ExternalIssue
-from tests.support import connect_identity
-from tests.support.browser import configure, expect, log_in, make_account, open_form, open_panel
+from tests.support import configure_asana, connect_identity
+from tests.support.browser import expect, log_in, make_account, open_form, open_panel
 
 pytestmark = pytest.mark.e2e
 
@@ -16,7 +16,7 @@ SHORT_SCREEN = {"width": 1366, "height": 600}
 def test_a_long_panel_on_a_short_screen_keeps_its_buttons_reachable(page, app):
     user, project, issues = make_account("ada@example.com")
     connect_identity(user, app.sandbox)
-    configure(project)
+    configure_asana(project)
     issue = issues[0]
     for task in list(app.sandbox.state.tasks.values())[:5]:
         ExternalIssue.objects.create(

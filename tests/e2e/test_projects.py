@@ -19,8 +19,8 @@ from tests.support.browser import (
     screenshot,
     settle,
 )
-from tests.tracker.test_issue_page_events import DATA
-from tracker.models import Event, Issue, Project
+from tests.support.events import PAYMENT_FAILED, payment_failed_issue
+from tracker.models import Event, Project
 
 pytestmark = pytest.mark.e2e
 PHONE = {"width": 390, "height": 844}
@@ -118,19 +118,10 @@ def test_dsn_is_plain_text_without_javascript(nojs_page, app):
 
 def test_issue_page_shows_the_event_on_a_phone(page, app):
     user, project, _issues = make_account("reader@example.com")
-    issue = Issue.objects.create(project=project, title="PaymentFailed: card declined")
     now = timezone.now()
-    Event.objects.create(
-        issue=issue,
-        event_id="a" * 32,
-        timestamp=now,
-        release="shop@1.4.2",
-        environment="production",
-        request={"method": "POST", "url": "https://shop.example.com/checkout/"},
-        data=DATA,
-    )
+    issue = payment_failed_issue(project, timestamp=now)
     older = now - timedelta(hours=1)
-    Event.objects.create(issue=issue, event_id="b" * 32, timestamp=older, data=DATA)
+    Event.objects.create(issue=issue, event_id="b" * 32, timestamp=older, data=PAYMENT_FAILED)
     log_in(page, "reader@example.com")
     page.goto(issue.get_absolute_url())
     page.locator("#event").screenshot(path=str(SCREENSHOTS / "issue-event.png"))

@@ -11,8 +11,8 @@ import time
 import pytest
 
 from tests.e2e.axe import assert_accessible
-from tests.support import connect_identity
-from tests.support.browser import configure, expect, log_in, make_account, screenshot
+from tests.support import configure_asana, connect_identity
+from tests.support.browser import expect, log_in, make_account, screenshot
 
 pytestmark = pytest.mark.e2e
 
@@ -49,7 +49,7 @@ def wait_for_task(app, name: str, timeout: float = 20) -> dict:
 def test_a_rule_turns_an_error_sent_with_the_sdk_into_an_asana_task(page, app):
     user, project, _ = make_account("rules@example.com")
     connect_identity(user, app.sandbox)
-    configure(project)
+    configure_asana(project)
     log_in(page, "rules@example.com")
 
     page.goto(f"/projects/{project.pk}/")

@@ -7,10 +7,9 @@ import pytest
 
 from integrations.models import PluginConfig
 from tests.e2e.axe import assert_accessible
-from tests.support import connect_identity
+from tests.support import configure_asana, connect_identity
 from tests.support.browser import (
     BACKEND_PROJECT,
-    configure,
     expect,
     log_in,
     make_account,
@@ -27,7 +26,7 @@ def saved_engineering(app):
     """Ada's project saved with Engineering and Backend as its default project."""
     user, project, issues = make_account("ada@example.com")
     connect_identity(user, app.sandbox)
-    config = configure(project)
+    config = configure_asana(project)
     config.options |= {"project": BACKEND_PROJECT, "project_label": "Backend"}
     config.save()
     return project

@@ -7,10 +7,9 @@ from __future__ import annotations
 import pytest
 
 from integrations.models import ExternalIssue
-from tests.support import EXISTING_TASK, connect_identity
+from tests.support import EXISTING_TASK, configure_asana, connect_identity
 from tests.support.browser import (
     BACKEND_PROJECT,
-    configure,
     expect,
     log_in,
     make_account,
@@ -24,7 +23,7 @@ def test_completing_the_task_in_asana_resolves_the_issue(page, app):
     user, project, issues = make_account("ada@example.com")
     issue = issues[0]
     connect_identity(user, app.sandbox)
-    config = configure(project)
+    config = configure_asana(project)
     config.options.update(asana_completes="any", asana_reopens=True)
     config.save()
     app.control("POST", "config", json={"allow_local_webhooks": True})

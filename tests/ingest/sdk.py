@@ -9,18 +9,24 @@ import time
 import sentry_sdk
 
 
-@contextlib.contextmanager
-def sdk_scope(dsn: str, compression: str = "gzip", **options):
-    """A scope whose captures go to `dsn` through the SDK's own HTTP transport."""
-    client = sentry_sdk.Client(
+def sdk_client(dsn: str, **options) -> sentry_sdk.Client:
+    """The SDK's client for `dsn` as a shop's backend sets it up (release shop@1.2.3 in
+    production), without the integrations that would patch this process. The ingestion
+    benchmarks build their envelopes with it too."""
+    return sentry_sdk.Client(
         dsn=dsn,
         default_integrations=False,
         auto_enabling_integrations=False,
         release="shop@1.2.3",
         environment="production",
-        _experiments={"transport_compression_algo": compression},
         **options,
     )
+
+
+@contextlib.contextmanager
+def sdk_scope(dsn: str, compression: str = "gzip", **options):
+    """A scope whose captures go to `dsn` through the SDK's own HTTP transport."""
+    client = sdk_client(dsn, _experiments={"transport_compression_algo": compression}, **options)
     with sentry_sdk.isolation_scope() as scope:
         scope.set_client(client)
         yield scope

@@ -19,6 +19,7 @@ from tests.support import (
     GRACE,
     HTMX,
     clear_sandbox_log,
+    configure_asana,
     connect_identity,
     fault,
     panel_url,
@@ -31,9 +32,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def configured(project, owner):
-    return PluginConfig.objects.create(
-        project=project, plugin="asana", options={"workspace": ENGINEERING}
-    )
+    return configure_asana(project)
 
 
 @pytest.fixture

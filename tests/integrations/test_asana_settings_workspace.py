@@ -8,10 +8,21 @@ What was typed is never lost.
 from __future__ import annotations
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from integrations.models import PluginConfig
-from tests.support import BACKEND_PROJECT, ENGINEERING, GRACE, HTMX, connect_identity
+from tests.support import (
+    BACKEND_AND_GRACE,
+    BACKEND_PROJECT,
+    ENGINEERING,
+    GRACE,
+    HTMX,
+    configure_asana,
+    connect_identity,
+    fault,
+    panel_url,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -21,18 +32,7 @@ MARKETING = "1200000000000002"  # the sandbox's "Acme Marketing" workspace (Ada 
 @pytest.fixture
 def saved(owner_client, owner, project, sandbox):
     """Engineering saved, with Backend and Grace as defaults."""
-    PluginConfig.objects.create(
-        project=project,
-        plugin="asana",
-        options={
-            "workspace": ENGINEERING,
-            "workspace_name": "Acme Engineering",
-            "project": BACKEND_PROJECT,
-            "project_label": "Backend",
-            "assignee": GRACE,
-            "assignee_label": "Grace Hopper",
-        },
-    )
+    configure_asana(project, options={"workspace_name": "Acme Engineering", **BACKEND_AND_GRACE})
     connect_identity(owner, sandbox)
     return owner_client
 
@@ -55,6 +55,10 @@ def as_shown(**changes: str) -> dict[str, str]:
         "asana_completes": "off",
     }
     return data | changes
+
+
+def settings_page(client, project) -> str:
+    return client.get(settings_url(project)).content.decode()
 
 
 def website_redesign(sandbox) -> str:
@@ -153,3 +157,51 @@ def test_a_name_the_new_workspace_lacks_keeps_the_page_with_what_was_typed(saved
     assert "No Asana project matches “Backend (typed)”" in page
     assert 'id="id_project_label" value="Backend (typed)"' in page
     assert PluginConfig.objects.get(project=project).options["workspace"] == ENGINEERING
+
+
+# --- Asana down, a single workspace -------------------------------------------------------------
+
+
+def test_asana_down_on_settings_is_not_a_permission_problem(saved, project, sandbox):
+    PluginConfig.objects.filter(project=project).update(
+        options={"workspace": ENGINEERING, "workspace_name": "Acme Engineering"}
+    )
+    fault(sandbox, path="/api/1.0/workspaces", method="GET", status=503, times=5)
+    page = settings_page(saved, project)
+    assert "Could not load your Asana workspaces" in page
+    assert "does not have access to this workspace" not in page
+    assert f'<option value="{ENGINEERING}" selected>Acme Engineering</option>' in page
+    assert f"Workspace {ENGINEERING}" not in page
+
+
+def test_saving_settings_keeps_the_workspace_name_for_the_panel(saved, project, issue, sandbox):
+    PluginConfig.objects.filter(project=project).delete()
+    saved.post(settings_url(project), {"workspace": ENGINEERING})
+    assert PluginConfig.objects.get(project=project).options["workspace_name"] == (
+        "Acme Engineering"
+    )
+    cache.clear()
+    fault(sandbox, path="/api/1.0/workspaces", method="GET", status=503, times=5)
+    panel = saved.get(panel_url("panel", issue), headers=HTMX).content.decode()
+    assert "Workspace: Acme Engineering" in panel
+
+
+def test_a_single_workspace_is_preselected_and_defaults_chosen_in_one_save(
+    owner_client, owner, project, sandbox
+):
+    connect_identity(owner, sandbox, "grace@acme.test")  # Grace is in Engineering only
+    page = settings_page(owner_client, project)
+    assert f'<option value="{ENGINEERING}" selected>Acme Engineering</option>' in page
+    assert 'id="id_project_label"' in page and 'hx-include="#id_workspace"' in page
+    settings_autocomplete = reverse("plugin_asana_settings_autocomplete", args=[project.pk])
+    found = owner_client.get(
+        settings_autocomplete,
+        {"autocomplete_field": "project", "project_label": "Back", "workspace": ENGINEERING},
+    ).json()
+    assert found == {"project": [{"text": "Backend", "id": BACKEND_PROJECT}]}
+    owner_client.post(
+        settings_url(project),
+        {"workspace": ENGINEERING, "project": BACKEND_PROJECT, "project_label": "Backend"},
+    )
+    options = PluginConfig.objects.get(project=project).options
+    assert options["workspace"] == ENGINEERING and options["project"] == BACKEND_PROJECT

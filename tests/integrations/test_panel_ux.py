@@ -12,11 +12,10 @@ from integrations.models import ExternalIssue, PluginConfig
 from tests.support import (
     BACKEND_AND_GRACE,
     BACKEND_PROJECT,
-    ENGINEERING,
     EXISTING_TASK,
     GRACE,
     HTMX,
-    connect_identity,
+    configure_asana,
     fault,
     panel_url,
     sandbox_log,
@@ -28,9 +27,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def ready(owner_client, connected_owner, project):
     """Ada connected, in a project whose new tasks go to Backend, assigned to Grace."""
-    PluginConfig.objects.create(
-        project=project, plugin="asana", options={"workspace": ENGINEERING, **BACKEND_AND_GRACE}
-    )
+    configure_asana(project, options=BACKEND_AND_GRACE)
     return owner_client
 
 
@@ -170,57 +167,6 @@ def test_a_refused_field_says_what_to_do(ready, issue):
     content = response.content.decode()
     assert "Pick the person again from the list." in content
     assert "Not a recognized ID" not in content and "Unknown object" not in content
-
-
-def settings_page(client, project) -> str:
-    return client.get(reverse("plugin_asana_settings", args=[project.pk])).content.decode()
-
-
-def test_asana_down_on_settings_is_not_a_permission_problem(ready, project, sandbox):
-    PluginConfig.objects.filter(project=project).update(
-        options={"workspace": ENGINEERING, "workspace_name": "Acme Engineering"}
-    )
-    fault(sandbox, path="/api/1.0/workspaces", method="GET", status=503, times=5)
-    page = settings_page(ready, project)
-    assert "Could not load your Asana workspaces" in page
-    assert "does not have access to this workspace" not in page
-    assert f'<option value="{ENGINEERING}" selected>Acme Engineering</option>' in page
-    assert f"Workspace {ENGINEERING}" not in page
-
-
-def test_saving_settings_keeps_the_workspace_name_for_the_panel(ready, project, issue, sandbox):
-    PluginConfig.objects.filter(project=project).delete()
-    ready.post(reverse("plugin_asana_settings", args=[project.pk]), {"workspace": ENGINEERING})
-    assert PluginConfig.objects.get(project=project).options["workspace_name"] == (
-        "Acme Engineering"
-    )
-    from django.core.cache import cache
-
-    cache.clear()
-    fault(sandbox, path="/api/1.0/workspaces", method="GET", status=503, times=5)
-    panel = ready.get(panel_url("panel", issue), headers=HTMX).content.decode()
-    assert "Workspace: Acme Engineering" in panel
-
-
-def test_a_single_workspace_is_preselected_and_defaults_chosen_in_one_save(
-    owner_client, owner, project, sandbox
-):
-    connect_identity(owner, sandbox, "grace@acme.test")  # Grace is in Engineering only
-    page = settings_page(owner_client, project)
-    assert f'<option value="{ENGINEERING}" selected>Acme Engineering</option>' in page
-    assert 'id="id_project_label"' in page and 'hx-include="#id_workspace"' in page
-    settings_autocomplete = reverse("plugin_asana_settings_autocomplete", args=[project.pk])
-    found = owner_client.get(
-        settings_autocomplete,
-        {"autocomplete_field": "project", "project_label": "Back", "workspace": ENGINEERING},
-    ).json()
-    assert found == {"project": [{"text": "Backend", "id": BACKEND_PROJECT}]}
-    owner_client.post(
-        reverse("plugin_asana_settings", args=[project.pk]),
-        {"workspace": ENGINEERING, "project": BACKEND_PROJECT, "project_label": "Backend"},
-    )
-    options = PluginConfig.objects.get(project=project).options
-    assert options["workspace"] == ENGINEERING and options["project"] == BACKEND_PROJECT
 
 
 # --- the panel after Resolve (item 6) ----------------------------------------------------------

@@ -22,7 +22,7 @@ from django.urls import reverse
 from social_django.models import UserSocialAuth
 
 from asana_sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxServer
-from integrations.models import ExternalIssue
+from integrations.models import ExternalIssue, PluginConfig
 
 # --- the sandbox's seed, as the tests name it --------------------------------------------------
 
@@ -92,6 +92,19 @@ def link_task(issue, external_id: str, title: str = "", **fields: Any) -> Extern
     """An Asana task linked to `issue`, as the panel records it (`fields`: url, created_by…)."""
     return ExternalIssue.objects.create(
         issue=issue, provider="asana", external_id=external_id, title=title, **fields
+    )
+
+
+def configure_asana(
+    project, workspace: str = ENGINEERING, options: dict | None = None, **fields: Any
+) -> PluginConfig:
+    """The project's Asana settings: the workspace, any other `options` (defaults, syncs), and
+    model `fields` (e.g. `updated_by`, whose identity the webhooks are registered with)."""
+    return PluginConfig.objects.create(
+        project=project,
+        plugin="asana",
+        options={"workspace": workspace, **(options or {})},
+        **fields,
     )
 
 

@@ -19,6 +19,7 @@ from tests.support import (
     EXISTING_TASK,
     GRACE,
     SANDBOX_ADA,
+    configure_asana,
     connect_identity,
 )
 
@@ -101,15 +102,6 @@ def make_account(email: str):
     return user, issues[0].project, issues
 
 
-def configure(project, workspace: str = ENGINEERING, options: dict | None = None):
-    """The project's Asana settings: the workspace, and any other `options` (defaults, syncs)."""
-    from integrations.models import PluginConfig
-
-    return PluginConfig.objects.create(
-        project=project, plugin="asana", options={"workspace": workspace, **(options or {})}
-    )
-
-
 @dataclass
 class Account:
     """An account as sign-up makes it, its project configured for Asana."""
@@ -132,7 +124,7 @@ class Account:
 def configured_account(email: str = "ada@example.com", options: dict | None = None) -> Account:
     """`make_account`, its project configured for Asana (with `options`); nothing connected."""
     user, project, issues = make_account(email)
-    return Account(user, project, issues, configure(project, options=options))
+    return Account(user, project, issues, configure_asana(project, options=options))
 
 
 def connected_account(

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from integrations.asana import sync
-from integrations.models import ExternalIssue, PluginConfig
-from integrations.rules.models import ResolutionSync
+from integrations.models import ExternalIssue, PluginConfig, ResolutionSync
 from tracker.models import Issue
 from tracker.signals import issue_status_changed
 
