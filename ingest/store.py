@@ -132,8 +132,8 @@ def drain_queue(batch_size: int = BATCH_SIZE, owner: str = "", max_batches: int 
 
 
 def spool(events: list[queue.Queued]) -> None:
-    """Keep events in the database spool (one INSERT). The same event_id still waiting is an
-    SDK's retry: kept once."""
+    """Keep events in the database spool (one INSERT). The same event_id still waiting for
+    the same project is an SDK's retry: kept once."""
     if not events:
         return
     table = PendingEvent._meta.db_table
@@ -146,7 +146,7 @@ def spool(events: list[queue.Queued]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (project_id, event_id, payload, received) VALUES {rows} "
-            "ON CONFLICT (event_id) DO NOTHING",
+            "ON CONFLICT (project_id, event_id) DO NOTHING",
             params,
         )
 
