@@ -4,23 +4,13 @@ the plain operations are quick. The new constraint comes first: none is missing 
 
 from django.db import migrations, models
 
+PER_PROJECT = models.UniqueConstraint(fields=("project", "event_id"), name="unique_pending_event")
+
 
 class Migration(migrations.Migration):
-    dependencies = [
-        ("ingest", "0001_initial"),
-        ("tracker", "0008_event_unique_per_issue"),
-    ]
+    dependencies = [("ingest", "0001_initial"), ("tracker", "0008_event_unique_per_issue")]
 
     operations = [
-        migrations.AddConstraint(
-            model_name="pendingevent",
-            constraint=models.UniqueConstraint(
-                fields=("project", "event_id"), name="unique_pending_event"
-            ),
-        ),
-        migrations.AlterField(
-            model_name="pendingevent",
-            name="event_id",
-            field=models.CharField(max_length=32),
-        ),
+        migrations.AddConstraint("pendingevent", PER_PROJECT),
+        migrations.AlterField("pendingevent", "event_id", models.CharField(max_length=32)),
     ]
