@@ -12,7 +12,10 @@ modified since the oldest state stored (all of them here: made a day ago), setti
 projects' cursors. Then CHANGES tasks (default 10) are
 completed in the sandbox, as by a person with every webhook delivery dropped, and the
 reconciliation must catch them: once in full mode, once (after CHANGES more) incremental.
-Counted from the sandbox's request log: calls to Asana, by kind. BENCH_TASKS changes the count.
+Last, CHANGES tasks get a comment in Asana (deliveries missed too): the incremental run shows
+each once, reading the stories of each changed task (one call per changed task).
+Counted from the sandbox's request log: calls to Asana, by kind. BENCH_TASKS changes the count;
+BENCH_DATABASE the PostgreSQL database (default tasklink_bench_reconcile).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ import time
 
 from common import record, setup, table
 
-setup("tasklink_bench_reconcile")
+setup(os.environ.get("BENCH_DATABASE", "tasklink_bench_reconcile"))
 
 import requests  # noqa: E402
 from django.core.management import call_command  # noqa: E402
@@ -79,10 +82,12 @@ def link_all(gids: list[str], user) -> None:
 def calls(sandbox_url: str) -> dict[str, int]:
     log = requests.get(f"{sandbox_url}/_sandbox/requests", timeout=10).json()
     log = log.get("data", log) if isinstance(log, dict) else log
-    counts = {"task lists": 0, "single task reads": 0, "other": 0}
+    counts = {"task lists": 0, "single task reads": 0, "comment reads": 0, "other": 0}
     for entry in log:
         if entry["method"] == "GET" and entry["path"] == "/api/1.0/tasks":
             counts["task lists"] += 1
+        elif entry["method"] == "GET" and entry["path"].endswith("/stories"):
+            counts["comment reads"] += 1
         elif entry["method"] == "GET" and entry["path"].startswith("/api/1.0/tasks/"):
             counts["single task reads"] += 1
         elif entry["path"].startswith("/api/1.0/"):
@@ -91,11 +96,11 @@ def calls(sandbox_url: str) -> dict[str, int]:
     return counts
 
 
-def complete(sandbox_url: str, gids: list[str]) -> None:
+def act(sandbox_url: str, gids: list[str], action: str, **extra: str) -> None:
     for gid in gids:
         requests.post(
             f"{sandbox_url}/_sandbox/act",
-            json={"as": "grace@acme.test", "action": "complete", "task": gid},
+            json={"as": "grace@acme.test", "action": action, "task": gid, **extra},
             timeout=10,
         ).raise_for_status()
 
@@ -126,22 +131,39 @@ def main() -> None:
         second, second_calls, cpu = run(sandbox.url, full=False)
         rows.append(("second run: each project since its oldest task", second, second_calls, cpu))
         for full, batch in ((True, gids[-CHANGES:]), (False, gids[-2 * CHANGES : -CHANGES])):
-            complete(sandbox.url, batch)
+            act(sandbox.url, batch, "complete")
             calls(sandbox.url)  # the person's changes are not the reconciliation's calls
             result, counted, cpu = run(sandbox.url, full=full)
             assert result["changed"] == CHANGES, result
             name = "every task one by one (before; now --full)" if full else "only what changed"
             rows.append((name, result, counted, cpu))
+        act(sandbox.url, gids[-3 * CHANGES : -2 * CHANGES], "comment", text="Seen on iOS too")
+        calls(sandbox.url)
+        result, counted, cpu = run(sandbox.url, full=False)
+        assert result["comments"] == CHANGES, result
+        rows.append(("only what changed: a comment on each", result, counted, cpu))
     table(
         f"Reconciliation of {TASKS:,} linked tasks ({LOOSE} in no project), {CHANGES} changed",
-        ("run", "tasks read", "changed", "task lists", "single reads", "other calls", "CPU s"),
+        (
+            "run",
+            "tasks read",
+            "changed",
+            "comments",
+            "task lists",
+            "single reads",
+            "comment reads",
+            "other calls",
+            "CPU s",
+        ),
         [
             (
                 name,
                 result["read"],
                 result["changed"],
+                result["comments"],
                 counted["task lists"],
                 counted["single task reads"],
+                counted["comment reads"],
                 counted["other"],
                 "" if cpu is None else f"{cpu:.2f}",
             )

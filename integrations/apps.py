@@ -21,6 +21,7 @@ class IntegrationsConfig(AppConfig):
         from integrations.rules import receivers
         from tracker import onboarding as tracker_onboarding
         from tracker.signals import (
+            comment_post_retried,
             issue_commented,
             issue_events_added,
             issue_first_seen,
@@ -36,6 +37,7 @@ class IntegrationsConfig(AppConfig):
         signals.post_delete.connect(task_links.link_deleted, sender=ExternalIssue)
         issue_status_changed.connect(resolution.follow_issue_status)
         issue_commented.connect(comments.follow_issue_comment)
+        comment_post_retried.connect(comments.retry_issue_comment)
         issue_first_seen.connect(receivers.on_first_seen)
         issue_regressed.connect(receivers.on_regressed)
         issue_events_added.connect(receivers.on_events_added)

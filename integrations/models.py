@@ -38,6 +38,10 @@ class ExternalIssue(models.Model):
     # When Tasklink last stored a change of the task's state (completion, card): the issue
     # page's live updates compare it, so an unchanged task costs no rendering.
     date_changed = models.DateTimeField(null=True, blank=True)
+    # The task's modified_at (the tracker's clock) when the reconciliation last read its
+    # comments: it reads them again only once the task changed after that. Null: never read,
+    # and then only comments made after the task was linked (date_added) are shown.
+    comments_read_at = models.DateTimeField(null=True, blank=True)
     # One per rendered create form: a double submit or a second tab finds the mapping the
     # first submit stored instead of creating a second task.
     idempotency_key = models.CharField(max_length=64, blank=True)
@@ -227,3 +231,23 @@ class ResolutionSync(models.Model):
 
     def __str__(self) -> str:
         return f"{self.provider} sync of {self.issue_id}: {self.state}"
+
+
+class RemoteComment(models.Model):
+    """A comment on a linked task that Tasklink already knows: shown in the activity of the
+    task's issues, or written by Tasklink itself (never to be shown back as a person's).
+    Webhook deliveries and the reconciliation both claim a comment here before showing it, so
+    it shows once whichever path reads it first. Kept while the task is linked, not a week as
+    ProcessedEvent: the reconciliation may read an older comment again after a long gap."""
+
+    provider = models.CharField(max_length=30)
+    external_id = models.CharField("comment id", max_length=64)
+    task = models.CharField("task id", max_length=64, blank=True)
+    written_by_tasklink = models.BooleanField(default=False)
+    date_added = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [UniqueConstraint(fields=["provider", "external_id"], name="unique_comment")]
+
+    def __str__(self) -> str:
+        return f"{self.provider} comment {self.external_id} on task {self.task}"

@@ -28,14 +28,37 @@ class Line:
     html: SafeString  # "<strong>Ada</strong> linked Linear task <a …>‘Fix it’</a>"
     when: datetime
     iso: str  # as the template's date:'c' writes it
+    activity_id: int = 0
+    # A comment not posted to a linked task: why, per task (the template offers a retry).
+    not_posted: tuple[SafeString, ...] = ()
+    retryable: bool = False
 
 
 def lines(activities: Iterable[Activity]) -> list[Line]:
     out = []
     for activity in activities:
         when = activity.date_added
-        out.append(Line(describe(activity), when, timezone.localtime(when).isoformat()))
+        line = Line(describe(activity), when, timezone.localtime(when).isoformat(), activity.pk)
+        failed = activity.data.get("post_failed") if isinstance(activity.data, dict) else None
+        if failed and activity.kind == Activity.Kind.COMMENT:
+            line.not_posted, line.retryable = not_posted(failed)
+        out.append(line)
     return out
+
+
+def not_posted(failed: dict) -> tuple[tuple[SafeString, ...], bool]:
+    """What the integrations recorded (data["post_failed"][provider][task]): a sentence per
+    task, and whether one may be tried again (not while a retry is under way)."""
+    notes, retryable = [], False
+    for tasks in failed.values():
+        for entry in tasks.values():
+            task = quick_format_html("{} task “{}”", entry.get("tracker", ""), entry.get("title"))
+            if entry.get("retrying"):
+                notes.append(quick_format_html("Posting to {} again…", task))
+            else:
+                notes.append(quick_format_html("Not posted to {}: {}", task, entry.get("reason")))
+                retryable = True
+    return tuple(notes), retryable
 
 
 def describe(activity: Activity) -> SafeString:

@@ -1,12 +1,13 @@
 """Comments people write on an issue: an Activity of kind `comment`, announced with
-`issue_commented` so integrations may post it to linked tasks (the tracker names none)."""
+`issue_commented` so integrations may post it to linked tasks (the tracker names none); where
+that failed, `comment_post_retried` when someone asks to try again."""
 
 from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 from django_htmx.http import trigger_client_event
 
@@ -14,9 +15,9 @@ from config.http import HtmxHttpRequest
 from tracker.access import get_issue_for_user
 from tracker.forms import MAX_COMMENT, CommentForm
 from tracker.models import Activity, Issue
-from tracker.signals import issue_commented
+from tracker.signals import comment_post_retried, issue_commented
 
-__all__ = ["MAX_COMMENT", "issue_comment"]
+__all__ = ["MAX_COMMENT", "comment_retry", "issue_comment"]
 
 
 @login_required
@@ -40,4 +41,19 @@ def issue_comment(request: HtmxHttpRequest, issue_id: int) -> HttpResponse:
         response = render(request, "tracker/comment_form.html", {"issue": issue})
         return trigger_client_event(response, "activity-changed")
     messages.success(request, "Comment added.")
+    return redirect(f"{issue.get_absolute_url()}#activity")
+
+
+@login_required
+@require_POST
+def comment_retry(request: HtmxHttpRequest, issue_id: int, activity_id: int) -> HttpResponse:
+    """Post a comment again where posting it to a linked task failed (the activity says why)."""
+    issue = get_issue_for_user(request, issue_id)
+    activity = get_object_or_404(Activity, pk=activity_id, issue=issue, kind=Activity.Kind.COMMENT)
+    if activity.data.get("post_failed"):
+        comment_post_retried.send(Issue, issue=issue, user=request.user, activity=activity)
+    if request.htmx:
+        # The form swaps nothing: the activity reloads itself, showing how the post went.
+        return trigger_client_event(HttpResponse(), "activity-changed")
+    messages.success(request, "Posting the comment again.")
     return redirect(f"{issue.get_absolute_url()}#activity")

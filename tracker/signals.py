@@ -14,6 +14,10 @@ issue_status_changed = Signal()
 # data["text"] is the comment). Integrations may post it to linked tasks.
 issue_commented = Signal()
 
+# Sent when a person asks to post a comment again where posting it failed (the integrations
+# recorded why in its data["post_failed"]): issue, user, activity. Integrations try again.
+comment_post_retried = Signal()
+
 # Sent by ingestion once the transaction that stored the events has committed:
 # - issue_first_seen: issue, event. A new group was created by this event.
 # - issue_regressed: issue, event. A resolved issue got a new event and is unresolved again.

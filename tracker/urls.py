@@ -10,6 +10,11 @@ urlpatterns = [
     path("issues/<int:issue_id>/status/", views.issue_set_status, name="issue_set_status"),
     path("issues/<int:issue_id>/live/", live_views.issue_live, name="issue_live"),
     path("issues/<int:issue_id>/comments/", comment_views.issue_comment, name="issue_comment"),
+    path(
+        "issues/<int:issue_id>/comments/<int:activity_id>/retry/",
+        comment_views.comment_retry,
+        name="issue_comment_retry",
+    ),
     path("projects/", project_views.project_list, name="project_list"),
     path("projects/new/", project_views.project_create, name="project_create"),
     path("projects/<int:project_id>/", project_views.project_detail, name="project_detail"),

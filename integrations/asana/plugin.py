@@ -228,8 +228,10 @@ class AsanaPlugin(IssueTrackerPlugin):
         return self._task(client.get_issue(external_id))
 
     def comment_remote(self, client: Any, external_id: str, comment: str) -> None:
-        sync.expect_echo(external_id, "comment", comment)  # not shown back as an Asana comment
-        client.create_comment(external_id, {"comment": comment})
+        # Never shown back as an Asana comment: recognized by its text until Asana answers
+        # (its event may come first), then by the story Asana answered with, for good.
+        sync.expect_echo(external_id, "comment", comment)
+        sync.mark_ours(external_id, client.create_comment(external_id, {"comment": comment}))
 
     def complete_remote(self, client: Any, external_id: str, completed: bool) -> RemoteTask:
         # Recorded first: Asana's event about it may arrive before this call returns.

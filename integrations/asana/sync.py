@@ -11,14 +11,14 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from celery import shared_task
 from django.conf import settings
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.utils import timezone
 from social_django.models import UserSocialAuth
 
@@ -29,6 +29,7 @@ from integrations.models import (
     ExternalIssue,
     PluginConfig,
     ProcessedEvent,
+    RemoteComment,
     RemoteWrite,
     SyncCursor,
     WebhookDelivery,
@@ -43,7 +44,7 @@ TASK_FIELDS = (
     "name,permalink_url,completed,due_on,assignee.name,workspace,"
     "memberships.project.name,memberships.section.name,modified_at"
 )
-STORY_FIELDS = "text,resource_subtype,created_by.name,target"
+STORY_FIELDS = "text,resource_subtype,created_by.name,target,created_at"
 # A write Tasklink made is matched with its echo for this long.
 ECHO_WINDOW = timedelta(minutes=10)
 # A delivery still unprocessed after this long is taken up again by the reconciliation.
@@ -274,18 +275,57 @@ def _remote_activity(mapping: ExternalIssue, actor: str, action: str, **extra: A
 
 
 def apply_comment(client: AsanaClient, story_gid: str, task_gid: str, actor_gid: str) -> None:
-    """A comment added in Asana shows in the activity of each issue linked to its task."""
+    """A comment added in Asana (a webhook event named it) shows in the activity of each issue
+    linked to its task, unless the reconciliation showed it already."""
     # Reference: https://developers.asana.com/reference/getstory
     answer = client.get(f"/stories/{gid(story_gid)}", params={"opt_fields": STORY_FIELDS})
-    story = answer.get("data") or {}
-    if story.get("resource_subtype") not in (None, "comment_added"):
-        return
+    story = {"gid": story_gid, **(answer.get("data") or {})}
+    mappings = list(ExternalIssue.objects.filter(provider=PROVIDER, external_id=task_gid))
+    if story.get("resource_subtype") in (None, "comment_added"):
+        show_comment(story, task_gid, mappings, lambda: person_name(client, actor_gid))
+
+
+@transaction.atomic
+def show_comment(
+    story: dict[str, Any],
+    task_gid: str,
+    mappings: list[ExternalIssue],
+    actor: Callable[[], str] | None = None,
+) -> bool:
+    """The one rule of both paths (a delivery, the reconciliation): a comment shows once, in
+    the activity of `mappings`, unless Tasklink wrote it. `actor` names its author when the
+    story does not. Returns whether it was shown. One transaction: claimed means shown."""
+    if not claim_comment(str(story["gid"]), task_gid):
+        return False  # shown already, or one of Tasklink's own (mark_ours)
     text = str(story.get("text") or "")
     if take_echo(task_gid, "comment", text):
-        return
-    actor = (story.get("created_by") or {}).get("name") or person_name(client, actor_gid)
-    for mapping in ExternalIssue.objects.filter(provider=PROVIDER, external_id=task_gid):
-        _remote_activity(mapping, actor, "commented on", text=text[:2000], story=story_gid)
+        return False  # Tasklink's, read before its write was answered (claimed now: for good)
+    name = (story.get("created_by") or {}).get("name") or (actor() if actor else "Someone")
+    for mapping in mappings:
+        _remote_activity(mapping, name, "commented on", text=text[:2000], story=str(story["gid"]))
+    return bool(mappings)
+
+
+def claim_comment(story_gid: str, task_gid: str, *, ours: bool = False) -> bool:
+    """Whether this is the first time Tasklink meets the comment; it is known from now on."""
+    _, created = RemoteComment.objects.get_or_create(
+        provider=PROVIDER,
+        external_id=str(story_gid),
+        defaults={"task": str(task_gid), "written_by_tasklink": ours},
+    )
+    return created
+
+
+def mark_ours(task_gid: str, answer: Any) -> None:
+    """The comment Tasklink just wrote (Asana answered with its story) is never shown back,
+    however late either path reads it."""
+    story = answer.get("data") if isinstance(answer, dict) else None
+    if isinstance(story, dict) and story.get("gid"):
+        RemoteComment.objects.update_or_create(
+            provider=PROVIDER,
+            external_id=str(story["gid"]),
+            defaults={"task": str(task_gid), "written_by_tasklink": True},
+        )
 
 
 # --- deliveries ---------------------------------------------------------------------------------
@@ -345,7 +385,8 @@ def process_delivery(delivery_id: int) -> int:
         if task_gid in ours:
             sync_task(task_gid, who)
     for story_gid, (task_gid, who) in comments.items():
-        if task_gid in ours and _first_time(f"story:{story_gid}"):
+        known = RemoteComment.objects.filter(provider=PROVIDER, external_id=story_gid)
+        if task_gid in ours and not known.exists():  # a known one costs no read
             identity = identity_for_task(task_gid)
             if identity is not None:
                 apply_comment(AsanaClient(auth=identity), story_gid, task_gid, who)
@@ -356,24 +397,21 @@ def process_delivery(delivery_id: int) -> int:
     return len(fresh)
 
 
-def _first_time(key: str) -> bool:
-    try:
-        with transaction.atomic():
-            ProcessedEvent.objects.create(key=hashlib.sha256(key.encode()).hexdigest())
-    except IntegrityError:
-        return False
-    return True
-
-
 def sync_task(task_gid: str, who: str = "") -> list[ExternalIssue]:
     """Read the task from Asana and apply it. `who` is the Asana user an event named."""
+    client = client_for_task(task_gid)
+    if client is None:
+        return []
+    task = read_task(client, task_gid)
+    return apply_task(task, person_name(client, who) if who else "Someone")
+
+
+def client_for_task(task_gid: str) -> AsanaClient | None:
     identity = identity_for_task(task_gid)
     if identity is None:
         logger.info("No usable Asana identity reads task %s; it waits for one", task_gid)
-        return []
-    client = AsanaClient(auth=identity)
-    task = read_task(client, task_gid)
-    return apply_task(task, person_name(client, who) if who else "Someone")
+        return None
+    return AsanaClient(auth=identity)
 
 
 def queue_delivery(delivery_id: int) -> None:
@@ -390,16 +428,17 @@ def queue_delivery(delivery_id: int) -> None:
 
 @shared_task(name="asana.reconcile")  # type: ignore[untyped-decorator]  # Celery has no types
 def reconcile(full: bool = False) -> dict[str, int]:
-    """Catch what webhooks missed: unprocessed deliveries, the linked tasks that changed, and
-    webhooks Asana deleted. Per Asana project of linked tasks, one list of the tasks modified
-    since the last read (`GET /tasks?project=…&modified_since=…`, pages of 100); tasks in no
-    project (and any never read) one by one. `full` reads every linked task one by one (the
-    daily sweep: it also catches a task moved out of the project it was watched in).
+    """Catch what webhooks missed: unprocessed deliveries, the linked tasks that changed (and
+    the comments added to them), and webhooks Asana deleted. Per Asana project of linked tasks,
+    one list of the tasks modified since the last read (`GET /tasks?project=…&modified_since=…`,
+    pages of 100); tasks in no project (and any never read) one by one; the stories of each
+    task that changed since its comments were read. `full` reads every linked task one by one
+    (the daily sweep: it also catches a task moved out of the project it was watched in).
     Stops early when Asana asks to slow down; the next run goes on from where it was."""
     from integrations.asana import webhooks  # registration needs the sync; not the reverse
 
     retry_stale_deliveries()
-    tally = {"read": 0, "changed": 0}
+    tally = {"read": 0, "changed": 0, "comments": 0}
     try:
         if full:
             read_each(sorted(linked_task_gids()), tally)
@@ -472,8 +511,7 @@ def read_project(
         answer = client.get("/tasks", params=params)
         for task in answer.get("data") or []:
             if isinstance(task, dict) and str(task.get("gid")) in everything:
-                tally["changed"] += len(apply_task(task, "Someone"))
-                tally["read"] += 1
+                reconcile_task(client, task, tally)
         offset = (answer.get("next_page") or {}).get("offset")
         if not offset:
             break
@@ -505,20 +543,79 @@ def _moment(value: Any) -> datetime | None:
 
 def read_each(task_gids: list[str], tally: dict[str, int]) -> None:
     for task_gid in task_gids:
+        client = client_for_task(task_gid)
+        if client is None:
+            continue
         try:
-            tally["changed"] += len(sync_task(task_gid))
-            tally["read"] += 1
+            reconcile_task(client, read_task(client, task_gid), tally)
         except ApiRateLimited:
             raise
         except ApiError as exc:
             logger.warning("Reconciling task %s failed: %s", task_gid, exc)
 
 
+def reconcile_task(client: AsanaClient, task: dict[str, Any], tally: dict[str, int]) -> None:
+    tally["changed"] += len(apply_task(task, "Someone"))
+    tally["read"] += 1
+    tally["comments"] += read_comments(client, task)
+
+
+def read_comments(client: AsanaClient, task: dict[str, Any]) -> int:
+    """Show the comments added to the task since its comments were last read, as a dropped
+    delivery would have: one read of its stories (pages of 100), only when its modified_at
+    (which a new story moves) is past that read. Each issue shows only comments made after it
+    linked the task (less a margin for clocks after the first read): a task's history is not
+    poured into the activity. Returns how many were shown; a failed read is tried again next
+    run (ApiRateLimited stops the reconciliation, as elsewhere)."""
+    task_gid = str(task["gid"])
+    modified = _moment(task.get("modified_at"))
+    mappings = list(ExternalIssue.objects.filter(provider=PROVIDER, external_id=task_gid))
+    read_until = [m.comments_read_at or m.date_added for m in mappings]
+    if modified is None or not mappings or modified <= min(read_until):
+        return 0
+    starts = {m.pk: _comments_start(m) for m in mappings}
+    shown = 0
+    params: dict[str, Any] = {"opt_fields": STORY_FIELDS, "limit": PAGE_SIZE}
+    try:
+        while True:
+            # Reference: https://developers.asana.com/reference/getstoriesfortask
+            answer = client.get(f"/tasks/{gid(task_gid)}/stories", params=params)
+            for story in answer.get("data") or []:
+                if not isinstance(story, dict) or story.get("resource_subtype") != "comment_added":
+                    continue
+                created = _moment(story.get("created_at")) or modified
+                after_link = [m for m in mappings if created > starts[m.pk]]
+                if after_link and show_comment(story, task_gid, after_link):
+                    shown += 1
+            offset = (answer.get("next_page") or {}).get("offset")
+            if not offset:
+                break
+            params["offset"] = offset
+    except ApiRateLimited:
+        raise
+    except ApiError as exc:
+        logger.warning("Reading the comments of task %s failed: %s", task_gid, exc)
+        return shown
+    ExternalIssue.objects.filter(pk__in=starts).update(comments_read_at=modified)
+    return shown
+
+
+def _comments_start(mapping: ExternalIssue) -> datetime:
+    """Comments made after this moment may be new to the mapping's issue."""
+    if mapping.comments_read_at is None:
+        return mapping.date_added
+    return mapping.comments_read_at - CURSOR_MARGIN
+
+
 def forget_old_deliveries() -> None:
-    """Processed deliveries and their event keys are kept a week (Asana retries for a day)."""
+    """Processed deliveries and their event keys are kept a week (Asana retries for a day);
+    known comments as long as their task is linked."""
     before = timezone.now() - KEEP_DELIVERIES
     WebhookDelivery.objects.filter(processed_at__lt=before).delete()
     ProcessedEvent.objects.filter(date_added__lt=before).delete()
+    RemoteComment.objects.filter(provider=PROVIDER, date_added__lt=before).exclude(
+        task__in=ExternalIssue.objects.filter(provider=PROVIDER).values("external_id")
+    ).delete()
 
 
 def reconcile_interval() -> int:

@@ -76,6 +76,18 @@ def test_reopening_assigning_and_commenting(sandbox, receiver, seed, ada):
     assert stories[-1]["text"] == "Done?" and stories[-1]["created_by"]["gid"] == seed["grace"]
 
 
+def test_a_persons_comment_modifies_the_task_as_asana_documents(sandbox, seed, ada):
+    """Asana's Task.modified_at: "adding stories" modifies the task. The reconciliation reads
+    a task's comments only once its modified_at moved."""
+    task = seed["engineering_task"]
+    before = ada.get(f"/tasks/{task}", params={"opt_fields": "modified_at"}).json()["data"]
+    comment = act(sandbox, **{"as": GRACE, "action": "comment", "task": task, "text": "Why?"})
+    story = comment.json()["story"]
+    after = ada.get(f"/tasks/{task}", params={"opt_fields": "modified_at"}).json()["data"]
+    assert after["modified_at"] > before["modified_at"]
+    assert after["modified_at"] == story["created_at"]
+
+
 def test_unassigning(sandbox, seed, ada):
     task = seed["engineering_task"]
 

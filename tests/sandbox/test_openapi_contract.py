@@ -151,6 +151,14 @@ def test_every_response_tasklink_reads_matches_asanas_spec(openapi, sandbox, see
         ada.post(f"/tasks/{gid}/stories", json={"data": {"text": "A comment"}}),
         ada.get(f"/tasks/{gid}/stories"),
         ada.get(f"/tasks/{seed['engineering_task']}/stories", params={"limit": 1}),
+        # As the reconciliation reads a changed task's comments.
+        ada.get(
+            f"/tasks/{gid}/stories",
+            params={
+                "opt_fields": "text,resource_subtype,created_by.name,target,created_at",
+                "limit": 100,
+            },
+        ),
     ]
 
     for response in checked:

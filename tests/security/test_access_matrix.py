@@ -64,6 +64,7 @@ EXPECTED = {
     "issues/<int:issue_id>/live/": for_people(200, 200, 404),
     # POST only (members of the issue's organization; an outsider's POST is a 404).
     "issues/<int:issue_id>/comments/": people_only(405),
+    "issues/<int:issue_id>/comments/<int:activity_id>/retry/": people_only(405),
     "issues/<int:issue_id>/plugins/asana/": for_people(200, 200, 404),
     "issues/<int:issue_id>/plugins/asana/create/": for_people(409, 409, 404),
     "issues/<int:issue_id>/plugins/asana/link/": for_people(409, 409, 404),
@@ -118,6 +119,7 @@ def expected_for(route: str) -> dict:
 # POST endpoints: what an outsider and an anonymous person get when they try to act.
 POST_ROUTES = [
     "issues/<int:issue_id>/status/",
+    "issues/<int:issue_id>/comments/<int:activity_id>/retry/",
     "issues/<int:issue_id>/plugins/asana/create/",
     "issues/<int:issue_id>/plugins/asana/link/",
     "issues/<int:issue_id>/plugins/asana/unlink/",
@@ -163,6 +165,7 @@ PLACEHOLDERS = {
     "<path:object_id>": "1",
     "<id>": "1",
     "<int:rule_id>": "1",
+    "<int:activity_id>": "1",
     "<int:run_id>": "1",
     "<slug:slug>": "asana",
     "<int:webhook_id>": "1",

@@ -29,7 +29,7 @@ def test_every_delivery_dropped_the_reconciliation_catches_up(
     act(hooked, "complete")
     issue.refresh_from_db()
     assert issue.status == Issue.Status.UNRESOLVED  # nothing arrived
-    assert sync.reconcile() == {"read": 1, "changed": 1}
+    assert sync.reconcile() == {"read": 1, "changed": 1, "comments": 0}
     issue.refresh_from_db()
     assert issue.status == Issue.Status.RESOLVED
     assert remote_actions(issue) == ["completed"]

@@ -72,7 +72,7 @@ def test_it_stops_when_asana_asks_to_slow_down(linked, sandbox):
         times=5,
         retry_after=60,
     )
-    assert sync.reconcile() == {"read": 0, "changed": 0}
+    assert sync.reconcile() == {"read": 0, "changed": 0, "comments": 0}
 
 
 # --- reading only what changed ------------------------------------------------------------------

@@ -36,7 +36,8 @@ class Command(BaseCommand):
         while True:
             result = reconcile(full=full)
             self.stdout.write(
-                f"Reconciled: {result['read']} tasks read, {result['changed']} changed."
+                f"Reconciled: {result['read']} tasks read, {result['changed']} changed, "
+                f"{result['comments']} comments shown."
             )
             if every <= 0:
                 return
