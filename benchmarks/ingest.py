@@ -43,7 +43,7 @@ import psutil  # noqa: E402
 import psycopg  # noqa: E402
 import requests  # noqa: E402
 import sentry_sdk  # noqa: E402
-from django.db import connection  # noqa: E402
+from django.db.models import Sum  # noqa: E402
 from ingest_kit import (  # noqa: E402
     build_envelopes,
     cpu_seconds,
@@ -131,10 +131,18 @@ class PostgresCpu(threading.Thread):
         return sum(self.latest.values()) - sum(self.before.values())
 
 
-def stored() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT COUNT(*) FROM tracker_event")
-        return cursor.fetchone()[0]
+def stored(project) -> int:
+    """Events stored for the benchmark's project. Only its own: beside tasklink_big's
+    10,000,000 events a count of the whole table was true at once (so the run stopped timing
+    before the worker was done) and took 7 s of PostgreSQL's time per count, which the run
+    then charged to ingestion."""
+    return Event.objects.filter(issue__project=project).count()
+
+
+def counted(project) -> int:
+    """What the project's issues count, written in the transaction that stores their events:
+    polled every 50 ms while the worker stores, it reads 20 rows, not the events."""
+    return Issue.objects.filter(project=project).aggregate(n=Sum("event_count"))["n"] or 0
 
 
 def earlier_rate() -> float | None:
@@ -194,7 +202,7 @@ def main() -> None:
         for thread in threads:
             thread.join()
         sent = time.perf_counter() - started
-        wait_until(lambda: stored() >= EVENTS, 300)
+        wait_until(lambda: counted(project) >= EVENTS, 300)
         elapsed = time.perf_counter() - started
         client_after = psutil.Process().cpu_times()
         cpu = {
@@ -212,6 +220,7 @@ def main() -> None:
         for process in (server, worker):
             process.wait(timeout=30)
     ok = statuses.count(200)
+    count = stored(project)
     rate = EVENTS / elapsed
     p50, p99 = percentile(latencies, 50), percentile(latencies, 99)
     table(
@@ -222,7 +231,7 @@ def main() -> None:
         ("measure", "value", "target", "met"),
         [
             ("accepted (200)", f"{ok} of {len(statuses)}", "all", mark(ok == EVENTS)),
-            ("events stored", f"{stored()}", f"{EVENTS}", mark(stored() == EVENTS)),
+            ("events stored", f"{count}", f"{EVENTS}", mark(count == EVENTS)),
             ("issues", f"{project.issues.count()}", "20", mark(project.issues.count() == 20)),
             ("end to end, first send to last stored", f"{rate:.0f} events/s ({elapsed:.1f} s)",
              f">= {TARGET_RATE}/s", mark(rate >= TARGET_RATE)),
@@ -252,7 +261,7 @@ def main() -> None:
             rate >= 0.8 * empty,
         )
     print(f"log: {log}")
-    assert Event.objects.filter(issue__project=project).count() == EVENTS
+    assert count == EVENTS
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -46,6 +47,14 @@ def payload(n: int) -> dict:
     }
 
 
+def shape(sql: str) -> str:
+    """A statement's kind and first table, e.g. "INSERT tracker_event", "SELECT tracker_event"."""
+    sql = re.sub(r"^\d+ times: ", "", sql)  # an executemany, as CaptureQueriesContext notes it
+    table = re.search(r'\b(?:FROM|INTO|UPDATE)\s+"?(\w+)', sql)
+    verb = sql.split(None, 1)[0].upper()
+    return f"{verb} {table.group(1)}" if table else verb
+
+
 def measure(database: str) -> dict:
     """Run in a child process per database (Django binds to one database at start-up)."""
     from common import setup
@@ -71,6 +80,7 @@ def measure(database: str) -> dict:
     payloads = [payload(n) for n in range(EVENTS)]
     events_before = Event.objects.count() if database != "tasklink_big" else 10_000_000
     wall = sql = 0.0
+    statements: dict[str, float] = {}
     with transaction.atomic():
         organization = Organization.objects.create(name="Store bench", slug=f"store-{uuid.uuid4()}")
         project = Project.objects.create(
@@ -87,7 +97,10 @@ def measure(database: str) -> dict:
                 with transaction.atomic():
                     store(batch)
                 wall += time.perf_counter() - began
-            sql += sum(float(q["time"]) for q in captured.captured_queries)
+            for query in captured.captured_queries:
+                sql += float(query["time"])
+                kind = shape(query["sql"])
+                statements[kind] = statements.get(kind, 0.0) + float(query["time"])
         after = index_blocks()
         transaction.set_rollback(True)
     blocks = {
@@ -97,12 +110,18 @@ def measure(database: str) -> dict:
         )
         for name in after
     }
-    return {"events_before": events_before, "wall": wall, "sql": sql, "blocks": blocks}
+    return {
+        "events_before": events_before,
+        "wall": wall,
+        "sql": sql,
+        "blocks": blocks,
+        "statements": statements,
+    }
 
 
 def main() -> None:
     databases = sys.argv[1:] or ["tasklink_bench_store", "tasklink_big"]
-    rows, per_event = [], []
+    rows, per_event, statements = [], [], []
     for database in databases:
         code = (
             "import json, sys; sys.path.insert(0, 'benchmarks');"
@@ -114,6 +133,7 @@ def main() -> None:
         ).stdout
         result = json.loads(out.split("RESULT ", 1)[1])
         per_event.append(result["wall"] * 1000 / EVENTS)
+        statements.append(result["statements"])
         rows.append(
             (
                 f"{database} ({result['events_before']:,} events)",
@@ -133,6 +153,15 @@ def main() -> None:
     print("  database | ms/event | SQL ms/event | event table and index blocks read/hit per event")
     for row in rows:
         print("  " + " | ".join(row))
+    # Where the SQL time goes, by statement, beside each other: what grows with the data.
+    kinds = sorted(
+        {k for s in statements for k in s}, key=lambda k: -max(s.get(k, 0) for s in statements)
+    )
+    print("  statement | " + " | ".join(f"ms/event on {database}" for database in databases))
+    for kind in kinds[:8]:
+        print(
+            f"  {kind} | " + " | ".join(f"{s.get(kind, 0) * 1000 / EVENTS:.3f}" for s in statements)
+        )
     if len(per_event) == 2:
         empty, big = per_event
         record(

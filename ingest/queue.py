@@ -10,8 +10,8 @@ queue into a list of their own and records the claim with the time it was taken)
 in PostgreSQL in one transaction, and only then deletes the claim. A worker killed between
 those steps leaves its claim behind; `recover` puts such events back at the head of the queue
 once the claim is older than INGEST_CLAIM_SECONDS, or at once when the same worker (same Celery
-node name) starts again. Storing is idempotent on event_id, so an event whose batch committed
-just before the kill is skipped the second time: each is stored exactly once.
+node name) starts again. Storing is idempotent on (issue, event_id), so an event whose batch
+committed just before the kill is skipped the second time: each is stored exactly once.
 
 Accepted means stored as long as Redis keeps what it acknowledged: run it with persistence
 (`appendonly yes`; `appendfsync everysec` can lose the last second on a power cut, `always`

@@ -2,8 +2,8 @@
 
 `drain()` is what the worker runs: it claims spooled events (ingest.PendingEvent) with
 `SELECT … FOR UPDATE SKIP LOCKED`, stores them, and deletes them in the same transaction. A
-worker killed mid-batch rolls back and the rows wait for the next drain; an event_id already
-stored is skipped, so a retried event is never stored twice.
+worker killed mid-batch rolls back and the rows wait for the next drain; an event already
+stored for its issue (same event_id) is skipped, so a retried event is never stored twice.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count
+from django.db.models import Q
 
 from ingest import grouping, queue
 from ingest.models import PendingEvent
@@ -132,8 +132,8 @@ def drain_queue(batch_size: int = BATCH_SIZE, owner: str = "", max_batches: int 
 
 
 def spool(events: list[queue.Queued]) -> None:
-    """Keep events in the database spool (one INSERT). The same event_id still waiting is an
-    SDK's retry: kept once."""
+    """Keep events in the database spool (one INSERT). The same event_id still waiting for
+    the same project is an SDK's retry: kept once."""
     if not events:
         return
     table = PendingEvent._meta.db_table
@@ -146,7 +146,7 @@ def spool(events: list[queue.Queued]) -> None:
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (project_id, event_id, payload, received) VALUES {rows} "
-            "ON CONFLICT (event_id) DO NOTHING",
+            "ON CONFLICT (project_id, event_id) DO NOTHING",
             params,
         )
 
@@ -202,16 +202,8 @@ def store(incoming) -> Outcome:
     """Store events (in the caller's transaction) and say what happened to their issues.
     Payloads must be `clean` (the spool's are, see _incoming)."""
     outcome = Outcome()
-    fresh: dict[str, Incoming] = {}
-    for item in incoming:
-        fresh.setdefault(item.event_id, item)
-    if not fresh:
-        return outcome
-    already = set(Event.objects.filter(event_id__in=list(fresh)).values_list("event_id", flat=True))
     prepared = []
-    for event_id, item in fresh.items():
-        if event_id in already:
-            continue
+    for item in incoming:
         data = normalize(item.payload, item.received)
         key = (item.project_id, grouping.grouping_hash(data))
         prepared.append((key, item, data))
@@ -219,16 +211,25 @@ def store(incoming) -> Outcome:
         return outcome
 
     issue_ids = _issue_ids(prepared, outcome)
-    by_issue: dict[int, list[tuple[Incoming, dict]]] = defaultdict(list)
+    grouped: dict[int, dict[str, tuple[Incoming, dict]]] = defaultdict(dict)
     for key, item, data in prepared:
-        by_issue[issue_ids[key]].append((item, data))
+        grouped[issue_ids[key]].setdefault(item.event_id, (item, data))
 
     # Lock the issues in id order (no deadlock between workers); FOR NO KEY UPDATE does not
     # block the events' foreign keys.
-    issues = Issue.objects.select_for_update(no_key=True).in_bulk(sorted(by_issue))
+    issues = Issue.objects.select_for_update(no_key=True).in_bulk(sorted(grouped))
+    # An event is stored once per issue (an SDK's retry, a batch retried after its worker
+    # died). Looked for under the issues' locks: a worker storing the same events at the same
+    # moment (a claim taken back from a worker that was only slow) has committed them by now.
+    already = _events({issue_id: list(items) for issue_id, items in grouped.items()})
+    for issue_id, event_id in already.values_list("issue_id", "event_id"):
+        del grouped[issue_id][event_id]
+    by_issue = {issue_id: list(items.values()) for issue_id, items in grouped.items() if items}
+    if not by_issue:
+        return outcome
     events = []
     tag_counts: Counter[tuple[int, str, str]] = Counter()
-    users = []
+    users: set[tuple[int, str]] = set()
     for issue_id, items in by_issue.items():
         for item, data in items:
             events.append(_event(issue_id, item, data))
@@ -236,29 +237,34 @@ def store(incoming) -> Outcome:
                 tag_counts[(issue_id, key, value)] += 1
             hashed = user_hash(data["data"]["user"])
             if hashed:
-                users.append(IssueUser(issue_id=issue_id, hash=hashed))
+                users.add((issue_id, hashed))
     _insert_events(events)
-    IssueUser.objects.bulk_create(users, ignore_conflicts=True)
+    new_users = _add_users(users)
     _add_tags(tag_counts)
-    user_counts = dict(
-        IssueUser.objects.filter(issue_id__in=by_issue)
-        .values("issue_id")
-        .annotate(n=Count("id"))
-        .values_list("issue_id", "n")
-    )
     first_event = {e.issue_id: e for e in reversed(events)}
     for issue_id, items in by_issue.items():
         issue = issues[issue_id]
-        _update_issue(issue, items, user_counts.get(issue_id, 0), first_event[issue_id], outcome)
+        user_count = issue.user_count + new_users[issue_id]
+        _update_issue(issue, items, user_count, first_event[issue_id], outcome)
         outcome.added[issue_id] = (issue, len(items))
     outcome.first_seen = [(issues[i.pk], first_event[i.pk]) for i, _ in outcome.first_seen]
     # Receivers get saved events (with their pk): only those the signals name are read back.
-    named = {e.event_id for _, e in outcome.first_seen + outcome.regressed}
-    saved = Event.objects.in_bulk(named, field_name="event_id")
-    outcome.first_seen = [(i, saved[e.event_id]) for i, e in outcome.first_seen]
-    outcome.regressed = [(i, saved[e.event_id]) for i, e in outcome.regressed]
+    named: dict[int, list[str]] = defaultdict(list)
+    for issue, event in outcome.first_seen + outcome.regressed:
+        named[issue.pk].append(event.event_id)
+    saved = {(e.issue_id, e.event_id): e for e in _events(named)}
+    outcome.first_seen = [(i, saved[i.pk, e.event_id]) for i, e in outcome.first_seen]
+    outcome.regressed = [(i, saved[i.pk, e.event_id]) for i, e in outcome.regressed]
     outcome.stored = len(events)
     return outcome
+
+
+def _events(event_ids: dict[int, list[str]]):
+    """The stored events of these issues with these event_ids: one index scan per issue."""
+    wanted = Q(pk__in=[])  # nothing, when no issue is given
+    for issue_id, ids in event_ids.items():
+        wanted |= Q(issue_id=issue_id, event_id__in=ids)
+    return Event.objects.filter(wanted).order_by()
 
 
 def _issue_ids(prepared, outcome: Outcome) -> dict[tuple[int, str], int]:
@@ -374,6 +380,24 @@ def _insert_events(events: list[Event]) -> None:
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, [[value(e, c) for c in EVENT_COLUMNS] for e in events])
+
+
+def _add_users(users: set[tuple[int, str]]) -> Counter[int]:
+    """Record the (issue, user hash) pairs not seen before; returns how many each issue gained.
+    Counting what a batch adds, not all of an issue's users again, keeps a batch's cost to its
+    own events however many users a busy issue has; the caller holds the issues' locks, so
+    no other worker adds to the same count meanwhile."""
+    if not users:
+        return Counter()
+    table = IssueUser._meta.db_table
+    rows = ", ".join(["(%s, %s)"] * len(users))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (issue_id, hash) VALUES {rows} "
+            "ON CONFLICT (issue_id, hash) DO NOTHING RETURNING issue_id",
+            [value for pair in sorted(users) for value in pair],
+        )
+        return Counter(issue_id for (issue_id,) in cursor.fetchall())
 
 
 def _add_tags(counts: Counter[tuple[int, str, str]]) -> None:

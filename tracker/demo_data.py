@@ -55,7 +55,7 @@ def create_issues(
     project: Project, specs: list[dict], events_per_issue: int = 3, seed: int = 7
 ) -> list[Issue]:
     """Send the specs' events through ingestion, as an SDK's would be; idempotent (the event
-    ids are fixed, and ingestion stores an event id once)."""
+    ids are fixed, and ingestion stores an event id once per issue)."""
     from ingest.store import Incoming, store
 
     rng = random.Random(f"{seed}-{project.pk}")
@@ -69,7 +69,8 @@ def create_issues(
         payloads = [_payload(project, spec, n, first_seen + span * n, rng) for n in range(count)]
         with transaction.atomic():
             store(Incoming(project.pk, p["event_id"], p, now) for p in payloads)
-        issues.append(Event.objects.get(event_id=payloads[0]["event_id"]).issue)
+        first = payloads[0]["event_id"]
+        issues.append(Event.objects.get(issue__project=project, event_id=first).issue)
     return issues
 
 

@@ -9,7 +9,7 @@ from ingest import tasks
 from ingest.models import PendingEvent
 from ingest.store import drain
 from tests.ingest.helpers import event_envelope, exception_event, post_envelope
-from tracker.models import Event
+from tracker.models import Event, Project
 
 pytestmark = pytest.mark.django_db
 
@@ -38,6 +38,21 @@ def test_spooled_events_wait_for_the_worker(client, project, monkeypatch):
     assert drain() == 0
     assert Event.objects.get().event_id == payload["event_id"]
     assert not PendingEvent.objects.exists()
+
+
+def test_two_projects_events_with_one_id_both_wait_in_the_spool_and_are_stored(
+    client, project, outsider, monkeypatch
+):
+    monkeypatch.setattr(tasks.drain_pending, "apply_async", lambda *a, **k: None)
+    theirs = Project.objects.get(slug="theirs")
+    ours = exception_event(value="ours")
+    their_event = dict(ours, exception={"values": [{"type": "KeyError", "value": "theirs"}]})
+    for target, payload in ((theirs, their_event), (project, ours)):
+        response = post_envelope(client, target, event_envelope(payload), target.keys.get())
+        assert response.status_code == 200
+    assert drain() == 2
+    assert Event.objects.get(issue__project=project).issue.title == "ValueError: ours"
+    assert Event.objects.get(issue__project=theirs).event_id == ours["event_id"]
 
 
 def test_an_event_the_database_refuses_stays_spooled_and_the_rest_are_stored(

@@ -152,6 +152,23 @@ def test_same_event_id_twice_is_stored_once(client, project, key):
     assert Issue.objects.get().event_count == 1
 
 
+def test_an_event_id_another_organization_used_does_not_hide_this_projects_event(
+    client, project, key, outsider
+):
+    # Storing is idempotent per issue (an SDK's retry, a worker's retried batch), not across
+    # tenants: an id another organization's SDK sent first must not make this event vanish.
+    theirs = Project.objects.get(slug="theirs")
+    payload = exception_event(value="ours")
+    other = dict(payload, exception={"values": [{"type": "KeyError", "value": "theirs"}]})
+    their_key = theirs.keys.get()
+    assert post_envelope(client, theirs, event_envelope(other), their_key).status_code == 200
+    assert post_envelope(client, project, event_envelope(payload), key).status_code == 200
+    stored = Event.objects.get(issue__project=project)
+    assert stored.event_id == payload["event_id"]
+    assert stored.issue.title == "ValueError: ours"
+    assert Issue.objects.get(project=theirs).event_count == 1
+
+
 @pytest.mark.parametrize(
     "encoding, compress",
     [

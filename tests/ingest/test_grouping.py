@@ -150,6 +150,18 @@ def test_tags_most_common_values(project):
     assert issue.top_tags()["browser"] == [("Chrome", 2), ("Firefox", 1)]
 
 
+def test_each_user_counts_once_across_batches_and_issues(project):
+    def by(user_id, function="view"):
+        return exception_event(frames=[frame(function)], user={"id": user_id})
+
+    ingest(project, by("ada"), by("bob"), by("ada"), by("ada", "other"))
+    ingest(project, by("bob"), by("cy"))
+    ingest(project, by("ada"), by("bob", "other"), exception_event(frames=[frame("view")]))
+    view, other = (Issue.objects.get(culprit=f"app.views in {f}") for f in ("view", "other"))
+    assert (view.event_count, view.user_count) == (7, 3)  # ada, bob, cy; one event without
+    assert (other.event_count, other.user_count) == (2, 2)  # ada, bob
+
+
 def test_old_events_expire_and_issue_counts_stay(project, settings):
     settings.EVENT_RETENTION_DAYS = 30
     ingest(project, exception_event(), exception_event())
