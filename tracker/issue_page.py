@@ -50,6 +50,10 @@ BODY_MAX_CACHED = 1024 * 1024
 USER_MARK, ISSUE_MARK = -7_340_011, -7_340_013
 # The issue's columns the page reads, in model order (Issue.from_db wants them so).
 ISSUE_COLUMNS = tuple(field.attname for field in Issue._meta.concrete_fields)
+# The activity entries a page shows up front; the live updates' digest covers them and the
+# one more that tells whether there are more.
+ENTRIES_UP_FRONT = 10
+LIVE_ENTRIES = ENTRIES_UP_FRONT + 1
 # What the activity entries show of the person who acted (tracker/activity_display.actor).
 ACTOR_COLUMNS = ("username", "first_name", "last_name", "email")
 
@@ -100,12 +104,16 @@ class PageIssue:
         return self.event.event_id if self.event else ""
 
 
-def live_version_of(status: str, last_activity: int | None, tasks_changed: Any) -> str:
-    """The live updates' version: status, newest activity entry, linked tasks' last change."""
+def live_version_of(
+    status: str, last_activity: int | None, tasks_changed: Any, activity_digest: str | None
+) -> str:
+    """The live updates' version: status, newest activity entry, linked tasks' last change,
+    and a digest of the entries shown up front (a worker edits an entry in place, e.g. a
+    comment it could not post to the tracker, which no new entry announces)."""
     if isinstance(tasks_changed, str):  # SQLite hands a raw cursor's timestamps over as text
         tasks_changed = parse_datetime(tasks_changed)
     tasks = int(tasks_changed.timestamp() * 1000) if tasks_changed else 0
-    return f"{status}.{last_activity or 0}.{tasks}"
+    return f"{status}.{last_activity or 0}.{tasks}.{(activity_digest or '-')[:12]}"
 
 
 def live_version(user: Any, issue_id: int) -> str | None:
@@ -140,7 +148,9 @@ def page_issue(
     # holds is all the version needs.
     issue_row, event_row = tuple(row[:-EVENT_WIDTH]), row[-EVENT_WIDTH:]
     status = issue_row[ISSUE_COLUMNS.index("status")]
-    live = live_version_of(status, *issue_row[len(ISSUE_COLUMNS) + 2 : len(ISSUE_COLUMNS) + 4])
+    changes = issue_row[len(ISSUE_COLUMNS) + 2 : len(ISSUE_COLUMNS) + 5]  # activity, tasks, digest
+    live_digest = changes[2] if activity_limit == LIVE_ENTRIES else issue_row[-1]
+    live = live_version_of(status, changes[0], changes[1], live_digest)
     version = hashlib.sha256(repr(issue_row).encode()).hexdigest()
     event = None
     if event_row[0] is not None:
@@ -243,13 +253,20 @@ def _versioned() -> QuerySet[Issue]:
 
 
 def _live_query() -> QuerySet[Issue]:
-    return _versioned().values_list("status", "last_activity", "tasks_changed")[:1]
+    digest = RawSQL(_activity_digest(LIVE_ENTRIES), (), output_field=TextField())
+    return (
+        _versioned()
+        .annotate(live_digest=digest)
+        .values_list("status", "last_activity", "tasks_changed", "live_digest")[:1]
+    )
 
 
 def _page_query(activity_limit: int) -> QuerySet[Issue]:
     digests = {"activity_digest": _activity_digest(activity_limit)}
     for model in registry.issue_page_models():
         digests[f"{model._meta.db_table}_digest"] = _rows_digest(model, "x", "", "x.id")
+    if activity_limit != LIVE_ENTRIES:  # "Show all activity": the live digest's own, last
+        digests["live_digest"] = _activity_digest(LIVE_ENTRIES)
     return (
         _versioned()
         .annotate(

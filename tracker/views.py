@@ -21,7 +21,7 @@ ISSUES_PER_PAGE = 25
 SEARCH_EXACT_UP_TO = 200
 # The issue page renders the latest few entries; "Show all activity" loads the rest (up to
 # ACTIVITY_ALL). Rendering 50 entries was most of the page's time (see README, Performance).
-ACTIVITY_UP_FRONT = 10
+ACTIVITY_UP_FRONT = issue_page.ENTRIES_UP_FRONT
 ACTIVITY_ALL = 50
 
 

@@ -84,6 +84,30 @@ def test_a_comment_is_news(owner_client, owner, issue):
     assert owner_client.get(url, headers=HTMX).status_code == 200
 
 
+def test_a_comment_the_worker_could_not_post_is_news(owner_client, owner, issue):
+    """The worker records a failed post on the comment's existing entry (no new entry): an
+    open page still learns of it at its next poll, and shows the notice."""
+    comment = Activity.objects.create(issue=issue, user=owner, kind="comment", data={"text": "hi"})
+    url = poller(owner_client.get(issue.get_absolute_url()).content.decode())
+    failure = {"42": {"title": "Fix login", "tracker": "Asana", "reason": "Asana refused it."}}
+    Activity.objects.filter(pk=comment.pk).update(
+        data={"text": "hi", "post_failed": {"asana": failure}}
+    )
+    answer = owner_client.get(url, headers=HTMX)
+    assert answer.status_code == 200
+    assert "Asana refused it." in answer.content.decode()
+    assert owner_client.get(poller(answer.content.decode()), headers=HTMX).status_code == 204
+
+
+def test_a_page_showing_all_activity_polls_unchanged_while_nothing_changed(
+    owner_client, owner, issue
+):
+    for n in range(15):
+        Activity.objects.create(issue=issue, user=owner, kind="comment", data={"text": f"{n}"})
+    html = owner_client.get(issue.get_absolute_url() + "?activity=all").content.decode()
+    assert owner_client.get(poller(html), headers=HTMX).status_code == 204
+
+
 def test_an_outsider_gets_404(outsider_client, issue):
     url = reverse("issue_live", args=[issue.pk])
     assert outsider_client.get(url, headers=HTMX).status_code == 404
