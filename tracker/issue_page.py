@@ -35,6 +35,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from integrations import registry
+from tracker.compiled import ISSUE_MARK, USER_MARK, compiled, with_ids
 from tracker.fragments import Fragment, render_with_holes
 from tracker.models import Activity, Event, Issue, Project, base36
 from tracker.rows import from_row
@@ -46,8 +47,6 @@ BODY_SECONDS = 15 * 60
 # As for the event's body alone (tracker/event_display.py): a page carrying a huge event is
 # rendered each time rather than kept.
 BODY_MAX_CACHED = 1024 * 1024
-# Stand-ins for the ids in the statements compiled once (see _compiled).
-USER_MARK, ISSUE_MARK = -7_340_011, -7_340_013
 # The issue's columns the page reads, in model order (Issue.from_db wants them so).
 ISSUE_COLUMNS = tuple(field.attname for field in Issue._meta.concrete_fields)
 # The activity entries a page shows up front; the live updates' digest covers them and the
@@ -123,7 +122,7 @@ def live_version(user: Any, issue_id: int) -> str | None:
         return None
     sql, params = _live_sql()
     with connections[Issue.objects.db].cursor() as cursor:
-        cursor.execute(sql, _with_ids(params, user.pk, issue_id))
+        cursor.execute(sql, with_ids(params, user.pk, issue_id))
         row = cursor.fetchone()
     return None if row is None else live_version_of(*row)
 
@@ -140,7 +139,7 @@ def page_issue(
     sql, params = _page_with_event_sql(activity_limit, bool(event_id))
     event_params = [issue_id, event_id] if event_id else [issue_id]
     with connections[Issue.objects.db].cursor() as cursor:
-        cursor.execute(sql, [*_with_ids(params, user.pk, issue_id), *event_params])
+        cursor.execute(sql, [*with_ids(params, user.pk, issue_id), *event_params])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -326,12 +325,12 @@ def _rows_digest(
 
 @cache
 def _live_sql() -> tuple[str, tuple[Any, ...]]:
-    return _compiled(_live_query())
+    return compiled(_live_query(), USER_MARK, ISSUE_MARK)
 
 
 @cache
 def _page_sql(activity_limit: int) -> tuple[str, tuple[Any, ...]]:
-    return _compiled(_page_query(activity_limit))
+    return compiled(_page_query(activity_limit), USER_MARK, ISSUE_MARK)
 
 
 @cache
@@ -343,12 +342,6 @@ def _page_with_event_sql(activity_limit: int, by_event_id: bool) -> tuple[str, t
     return f"SELECT p.*, ev.* FROM ({sql}) p LEFT JOIN ({event}) ev ON 1 = 1", params
 
 
-def _compiled(query: QuerySet[Issue]) -> tuple[str, tuple[Any, ...]]:
-    sql, params = query.query.sql_with_params()
-    assert USER_MARK in params and ISSUE_MARK in params, "the stand-ins must reach the SQL"
-    return sql, tuple(params)
-
-
 def _is_an_id(issue_id: int) -> bool:
     """Whether an issue could have this id: the ORM answers "no such row" for a number past the
     column's range, where the database refuses it (a path like /issues/9223372036854775808/)."""
@@ -356,8 +349,3 @@ def _is_an_id(issue_id: int) -> bool:
         Issue._meta.pk.get_internal_type()
     )
     return (low is None or issue_id >= low) and (high is None or issue_id <= high)
-
-
-def _with_ids(params: tuple[Any, ...], user_id: int, issue_id: int) -> list[Any]:
-    ids = {USER_MARK: user_id, ISSUE_MARK: issue_id}
-    return [ids.get(param, param) for param in params]

@@ -10,12 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef
 from django.http import HttpRequest
 from django.urls import reverse
 
+from tracker.compiled import USER_MARK, compiled, fetch
 from tracker.models import Issue, Project
 from tracker.project_forms import SAMPLE_PROJECT_SLUG
 
@@ -44,17 +47,7 @@ def register(source: StepSource) -> None:
 
 
 def tracker_steps(user) -> list[Step]:
-    # One query: the person's own projects (not the sample one sign-up made), and for each
-    # whether an error arrived. An issue exists only once an event did, and issues outlive
-    # the events that retention deletes.
-    own = (
-        Project.objects.for_user(user)
-        .exclude(slug=SAMPLE_PROJECT_SLUG)
-        .annotate(has_error=Exists(Issue.objects.filter(project=OuterRef("pk"))))
-        .order_by("date_added", "pk")
-        .values_list("pk", "has_error")
-    )
-    own = list(own)
+    own = fetch(_own_projects_sql(), user.pk, Project.objects.db)
     first = own[0][0] if own else None
     return [
         Step(
@@ -70,6 +63,22 @@ def tracker_steps(user) -> list[Step]:
             "Put the project's DSN in sentry_sdk.init() and raise an error.",
         ),
     ]
+
+
+@cache
+def _own_projects_sql() -> tuple[str, tuple[Any, ...]]:
+    """One query: the person's own projects (not the sample one sign-up made), and for each
+    whether an error arrived. An issue exists only once an event did, and issues outlive the
+    events that retention deletes. Compiled once (tracker/compiled.py): every page of a new
+    person shows the checklist."""
+    own = (
+        Project.objects.for_user(get_user_model()(pk=USER_MARK))
+        .exclude(slug=SAMPLE_PROJECT_SLUG)
+        .annotate(has_error=Exists(Issue.objects.filter(project=OuterRef("pk"))))
+        .order_by("date_added", "pk")
+        .values_list("pk", "has_error")
+    )
+    return compiled(own, USER_MARK)
 
 
 @dataclass(frozen=True)
