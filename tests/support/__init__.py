@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 import requests
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connection
 from django.urls import reverse
@@ -111,7 +112,8 @@ def configure_asana(
 def connect_identity(
     user, sandbox: SandboxServer, who: str = SANDBOX_ADA, *, auth_time: float | None = None
 ) -> UserSocialAuth:
-    """An Asana identity for `user` holding live sandbox tokens of the sandbox person `who`."""
+    """An Asana identity for `user` holding live sandbox tokens of the sandbox person `who`,
+    granted what a connection made today is (two-way sync's scopes included)."""
     answer = sandbox.state.issue_tokens(who)
     person = answer["data"]
     return make_identity(
@@ -123,6 +125,7 @@ def connect_identity(
         expires_in=answer["expires_in"],
         name=person["name"],
         email=person["email"],
+        scopes=list(settings.ASANA_SCOPES),
     )
 
 
