@@ -34,6 +34,11 @@ def hook(ada, receiver, seed) -> dict:
     return {"gid": answer.json()["data"]["gid"], "secret": answer.headers["X-Hook-Secret"]}
 
 
+def failed_event_delivery_logged(sandbox) -> bool:
+    sent = control(sandbox, "GET", "webhook-deliveries").json()["sent"]
+    return any(entry["events"] and entry["error"] for entry in sent)
+
+
 def event_deliveries(receiver: Receiver) -> list:
     return [d for d in receiver.deliveries if d.events]
 
@@ -382,6 +387,9 @@ def test_advancing_the_clock_past_the_window_deletes_a_failing_webhook(
     receiver.behaviour.status = 500
     ada.put(f"/tasks/{seed['engineering_task']}", json={"data": {"completed": True}})
     receiver.wait_for(lambda: event_deliveries(receiver), timeout=5)
+    # The receiver has the request before the sandbox has its answer: advancing the clock in
+    # between would start the failure window after the jump.
+    receiver.wait_for(lambda: failed_event_delivery_logged(sandbox), timeout=5)
 
     control(sandbox, "POST", "advance-clock", json={"seconds": 24 * 3600 + 120})
 
