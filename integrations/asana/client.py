@@ -65,7 +65,7 @@ class AsanaClient(AuthApiClient):
 
     # Reference: https://developers.asana.com/reference/getworkspaces
     def get_workspaces(self) -> dict[str, Any]:
-        return self._all_pages("/workspaces", {})
+        return self.all_pages("/workspaces", {})
 
     # Reference: https://developers.asana.com/reference/gettask
     def get_issue(self, issue_id: str | int) -> dict[str, Any]:
@@ -128,18 +128,18 @@ class AsanaClient(AuthApiClient):
 
     # Reference: https://developers.asana.com/reference/getprojectsforworkspace
     def get_projects(self, workspace: str | int) -> dict[str, Any]:
-        return self._all_pages(f"/workspaces/{gid(workspace)}/projects", {"archived": "false"})
+        return self.all_pages(f"/workspaces/{gid(workspace)}/projects", {"archived": "false"})
 
     # Reference: https://developers.asana.com/reference/getsectionsforproject
     def get_sections(self, project: str | int) -> dict[str, Any]:
-        return self._all_pages(f"/projects/{gid(project)}/sections", {})
+        return self.all_pages(f"/projects/{gid(project)}/sections", {})
 
     # Reference: https://developers.asana.com/reference/getuser
     def get_me(self) -> dict[str, Any]:
         answer: dict[str, Any] = self.get("/users/me")
         return answer
 
-    def _all_pages(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
+    def all_pages(self, path: str, params: dict[str, Any]) -> dict[str, Any]:
         """Every item of a paginated list, following `next_page.offset` to the end."""
         items: list[Any] = []
         query = {**params, "limit": self.page_limit}

@@ -51,9 +51,9 @@ ECHO_WINDOW = timedelta(minutes=10)
 STALE_DELIVERY = timedelta(minutes=1)
 KEEP_DELIVERIES = timedelta(days=7)
 # The reconciliation asks a project for the tasks modified since its last read less this (the
-# clocks of Tasklink and Asana differ a little), in pages of Asana's largest size.
+# clocks of Tasklink and Asana differ a little), in pages of Asana's largest size
+# (AsanaClient.page_limit).
 CURSOR_MARGIN = timedelta(minutes=2)
-PAGE_SIZE = 100
 EPOCH = datetime(2008, 1, 1, tzinfo=UTC)  # before Asana: "every task of the project"
 
 # What the per-project options say Asana may change (PluginConfig.options keys).
@@ -504,18 +504,11 @@ def read_project(
         "project": gid(project_gid),
         "modified_since": since.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
         "opt_fields": TASK_FIELDS,
-        "limit": PAGE_SIZE,
     }
-    while True:
-        # Reference: https://developers.asana.com/reference/gettasks
-        answer = client.get("/tasks", params=params)
-        for task in answer.get("data") or []:
-            if isinstance(task, dict) and str(task.get("gid")) in everything:
-                reconcile_task(client, task, tally)
-        offset = (answer.get("next_page") or {}).get("offset")
-        if not offset:
-            break
-        params["offset"] = offset
+    # Reference: https://developers.asana.com/reference/gettasks
+    for task in client.all_pages("/tasks", params)["data"]:
+        if isinstance(task, dict) and str(task.get("gid")) in everything:
+            reconcile_task(client, task, tally)
     SyncCursor.objects.update_or_create(
         provider=PROVIDER, resource=project_gid, defaults={"read_until": started}
     )
@@ -575,27 +568,22 @@ def read_comments(client: AsanaClient, task: dict[str, Any]) -> int:
         return 0
     starts = {m.pk: _comments_start(m) for m in mappings}
     shown = 0
-    params: dict[str, Any] = {"opt_fields": STORY_FIELDS, "limit": PAGE_SIZE}
+    path = f"/tasks/{gid(task_gid)}/stories"
     try:
-        while True:
-            # Reference: https://developers.asana.com/reference/getstoriesfortask
-            answer = client.get(f"/tasks/{gid(task_gid)}/stories", params=params)
-            for story in answer.get("data") or []:
-                if not isinstance(story, dict) or story.get("resource_subtype") != "comment_added":
-                    continue
-                created = _moment(story.get("created_at")) or modified
-                after_link = [m for m in mappings if created > starts[m.pk]]
-                if after_link and show_comment(story, task_gid, after_link):
-                    shown += 1
-            offset = (answer.get("next_page") or {}).get("offset")
-            if not offset:
-                break
-            params["offset"] = offset
+        # Reference: https://developers.asana.com/reference/getstoriesfortask
+        stories = client.all_pages(path, {"opt_fields": STORY_FIELDS})["data"]
     except ApiRateLimited:
         raise
     except ApiError as exc:
         logger.warning("Reading the comments of task %s failed: %s", task_gid, exc)
         return shown
+    for story in stories:
+        if not isinstance(story, dict) or story.get("resource_subtype") != "comment_added":
+            continue
+        created = _moment(story.get("created_at")) or modified
+        after_link = [m for m in mappings if created > starts[m.pk]]
+        if after_link and show_comment(story, task_gid, after_link):
+            shown += 1
     ExternalIssue.objects.filter(pk__in=starts).update(comments_read_at=modified)
     return shown
 
