@@ -35,7 +35,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from integrations import registry
-from tracker.compiled import ISSUE_MARK, USER_MARK, compiled, with_ids
+from tracker.compiled import ISSUE_MARK, USER_MARK, compiled, prepared_cursor, with_ids
 from tracker.fragments import Fragment, render_with_holes
 from tracker.models import Activity, Event, Issue, Project, base36
 from tracker.rows import from_row
@@ -121,7 +121,7 @@ def live_version(user: Any, issue_id: int) -> str | None:
     if not user.is_authenticated or not _is_an_id(issue_id):
         return None
     sql, params = _live_sql()
-    with connections[Issue.objects.db].cursor() as cursor:
+    with prepared_cursor(Issue.objects.db) as cursor:
         cursor.execute(sql, with_ids(params, user.pk, issue_id))
         row = cursor.fetchone()
     return None if row is None else live_version_of(*row)
@@ -138,7 +138,7 @@ def page_issue(
         return None
     sql, params = _page_with_event_sql(activity_limit, bool(event_id))
     event_params = [issue_id, event_id] if event_id else [issue_id]
-    with connections[Issue.objects.db].cursor() as cursor:
+    with prepared_cursor(Issue.objects.db) as cursor:
         cursor.execute(sql, [*with_ids(params, user.pk, issue_id), *event_params])
         row = cursor.fetchone()
     if row is None:

@@ -186,11 +186,12 @@ def token_answer(access_token: str = "access-2", **extra: Any) -> dict[str, Any]
 # --- databases and threads -----------------------------------------------------------------------
 
 
-def require_postgresql() -> None:
-    """Row locks need PostgreSQL: skip on SQLite, except in CI, where this is a failure."""
+def require_postgresql(why: str = "row locks") -> None:
+    """Row locks (or `why`) need PostgreSQL: skip on SQLite, except in CI, where this is a
+    failure."""
     if connection.vendor == "postgresql":
         return
-    message = "needs PostgreSQL for row locks (DATABASE_URL=postgres://...)"
+    message = f"needs PostgreSQL for {why} (DATABASE_URL=postgres://...)"
     if os.environ.get("CI"):
         pytest.fail(f"CI runs this test on PostgreSQL: {message}")
     pytest.skip(message)
