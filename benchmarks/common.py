@@ -40,6 +40,11 @@ def setup(database: str, *, migrate: bool = True):
     # The manifest that production's static storage reads, outside the working tree.
     call_command("collectstatic", interactive=False, verbosity=0)
     quiet_logs()
+    # As config/wsgi.py does in a server's worker: requests measured in-process here do not
+    # pay for full garbage collections over the startup objects a worker has frozen.
+    from config.startup import freeze_startup_objects
+
+    freeze_startup_objects()
     return client_calls
 
 

@@ -29,11 +29,11 @@ def test_seed_demo_runs_twice_and_creates_a_usable_demo(settings):
     assert authenticate(request, username="demo@acme.test", password="demo") is not None
 
 
-def run_settings(**env) -> subprocess.CompletedProcess:
+def run_settings(code: str = "import django; django.setup()", **env) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "DATABASE_"))}
     clean.update(env)
     return subprocess.run(
-        [sys.executable, "-c", "import django; django.setup()"],
+        [sys.executable, "-c", code],
         cwd=ROOT,
         env={**clean, "DJANGO_SETTINGS_MODULE": "config.settings"},
         capture_output=True,
@@ -81,3 +81,26 @@ def test_check_deploy_is_clean_with_debug_off_and_secrets_set():
         },
     )
     assert result.returncode == 0, result.stderr + result.stdout
+
+
+# Django's startup objects: about 100,000 (config/startup.py); a process without the freeze
+# has none frozen.
+FROZEN_AT_LEAST = 50_000
+
+
+def test_a_wsgi_worker_keeps_its_startup_objects_out_of_full_collections():
+    code = "import gc, config.wsgi; print(gc.get_freeze_count())"
+    result = run_settings(code, DJANGO_DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) >= FROZEN_AT_LEAST
+
+
+def test_a_celery_pool_process_keeps_its_startup_objects_out_of_full_collections():
+    code = (
+        "import gc, django; django.setup(); import config.celery;"
+        " from celery.signals import worker_process_init;"
+        " worker_process_init.send(sender=None); print(gc.get_freeze_count())"
+    )
+    result = run_settings(code, DJANGO_DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    assert int(result.stdout) >= FROZEN_AT_LEAST
