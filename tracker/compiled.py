@@ -59,8 +59,11 @@ def prepared_cursor(using: str = "default") -> Iterator[CursorWrapper]:
         with connection.cursor() as cursor:
             yield cursor
         return
+    # Imported here: the backend module imports psycopg, which SQLite never needs.
     from django.db.backends.postgresql.base import ServerBindingCursor
 
+    # What Django's own connection.cursor() does before it makes a cursor.
+    connection.close_if_health_check_failed()
     connection.ensure_connection()
     connection.validate_thread_sharing()
     with connection.wrap_database_errors:
