@@ -6,7 +6,7 @@ every request makes (the issue page's version, the getting-started checklist) ar
 once with stand-in ids and run with the person's and the issue's ids in their place. Access
 rules stay those of the querysets they are compiled from.
 
-On PostgreSQL they also run as prepared statements (prepared_cursor): planning them took the
+On PostgreSQL they also run as prepared statements (prepared_rows): planning them took the
 database longer than running them, on every request.
 """
 
@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from django.db import connections
+from django.db import DatabaseError, connections
 from django.db.backends.utils import CursorDebugWrapper, CursorWrapper
 from django.db.models import QuerySet
 
@@ -41,9 +41,45 @@ def fetch(
 ) -> list[tuple[Any, ...]]:
     """The rows of a statement compiled for the person USER_MARK stands for."""
     sql, params = statement
+    return prepared_rows(sql, with_ids(params, user_id), using)
+
+
+def prepared_rows(sql: str, params: list[Any], using: str = "default") -> list[tuple[Any, ...]]:
+    """The rows of `sql`, run as a prepared statement on PostgreSQL (prepared_cursor).
+
+    A prepared statement outlives what it was planned for: a migration run by another process
+    (a deploy's, while this worker still serves) that changes the type of a column it returns
+    makes PostgreSQL refuse it from then on, and a pooler may lose it. The connection is then
+    closed and the statement run once more on a new one, prepared afresh; inside a transaction
+    the error stands, as the transaction is lost anyway."""
+    try:
+        return _rows(sql, params, using)
+    except DatabaseError as error:
+        connection = connections[using]
+        if connection.in_atomic_block or not _prepared_statement_lost(error):
+            raise
+        connection.close()
+        return _rows(sql, params, using)
+
+
+def _rows(sql: str, params: list[Any], using: str) -> list[tuple[Any, ...]]:
     with prepared_cursor(using) as cursor:
-        cursor.execute(sql, with_ids(params, user_id))
+        cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+# PostgreSQL's answers for a prepared statement it no longer has, or no longer runs.
+_LOST_PREPARED_STATEMENT = "26000"  # invalid_sql_statement_name
+_CHANGED_RESULT_TYPE = ("0A000", "cached plan must not change result type")
+
+
+def _prepared_statement_lost(error: DatabaseError) -> bool:
+    cause = error.__cause__
+    sqlstate = getattr(cause, "sqlstate", None)
+    if sqlstate == _LOST_PREPARED_STATEMENT:
+        return True
+    code, message = _CHANGED_RESULT_TYPE
+    return sqlstate == code and message in str(cause)
 
 
 @contextmanager

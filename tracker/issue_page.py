@@ -35,7 +35,7 @@ from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 from integrations import registry
-from tracker.compiled import ISSUE_MARK, USER_MARK, compiled, prepared_cursor, with_ids
+from tracker.compiled import ISSUE_MARK, USER_MARK, compiled, prepared_rows, with_ids
 from tracker.fragments import Fragment, render_with_holes
 from tracker.models import Activity, Event, Issue, Project, base36
 from tracker.rows import from_row
@@ -121,10 +121,8 @@ def live_version(user: Any, issue_id: int) -> str | None:
     if not user.is_authenticated or not _is_an_id(issue_id):
         return None
     sql, params = _live_sql()
-    with prepared_cursor(Issue.objects.db) as cursor:
-        cursor.execute(sql, with_ids(params, user.pk, issue_id))
-        row = cursor.fetchone()
-    return None if row is None else live_version_of(*row)
+    rows = prepared_rows(sql, with_ids(params, user.pk, issue_id), Issue.objects.db)
+    return live_version_of(*rows[0]) if rows else None
 
 
 def page_issue(
@@ -138,11 +136,11 @@ def page_issue(
         return None
     sql, params = _page_with_event_sql(activity_limit, bool(event_id))
     event_params = [issue_id, event_id] if event_id else [issue_id]
-    with prepared_cursor(Issue.objects.db) as cursor:
-        cursor.execute(sql, [*with_ids(params, user.pk, issue_id), *event_params])
-        row = cursor.fetchone()
-    if row is None:
+    args = [*with_ids(params, user.pk, issue_id), *event_params]
+    rows = prepared_rows(sql, args, Issue.objects.db)
+    if not rows:
         return None
+    row = rows[0]
     # A raw row: cheaper than a model (the body, from the cache, needs none), and what it
     # holds is all the version needs.
     issue_row, event_row = tuple(row[:-EVENT_WIDTH]), row[-EVENT_WIDTH:]

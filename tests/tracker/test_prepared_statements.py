@@ -3,8 +3,12 @@ connection, not on each request; a pooler that cannot keep them turns that off."
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
+import psycopg
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
@@ -59,3 +63,42 @@ def test_the_issue_page_statement_is_prepared_once_and_reused(owner_client, issu
     after = prepared_on_issues()
     assert [statement for statement, _ in after] == [statement for statement, _ in before]
     assert sum(runs for _, runs in after) == sum(runs for _, runs in before) + 3
+
+
+@contextmanager
+def column_type_changed_by_another_process(table: str, column: str, new_type: str):
+    """A migration run elsewhere (a deploy's, while this worker still serves) changes the type
+    of a column the prepared statements return; put back after."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT format_type(atttypid, atttypmod) FROM pg_attribute"
+            " WHERE attrelid = %s::regclass AND attname = %s",
+            [table, column],
+        )
+        (old_type,) = cursor.fetchone()
+    settings = connection.get_connection_params()
+    settings.pop("cursor_factory", None)
+    with psycopg.connect(**settings, autocommit=True) as other:
+        other.execute(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {new_type}")
+        try:
+            yield
+        finally:
+            other.execute(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE {old_type}")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_migration_by_another_process_does_not_break_the_page(owner, issue):
+    require_postgresql("prepared statements")
+    client = Client()
+    client.force_login(owner)
+    url = reverse("issue_detail", args=[issue.pk])
+    assert client.get(url).status_code == 200
+    assert prepared_on_issues()
+    # PostgreSQL refuses to run a prepared statement whose result's type changed ("cached
+    # plan must not change result type"): the worker starts a new connection and goes on.
+    with column_type_changed_by_another_process("tracker_issue", "title", "text"):
+        response = client.get(url)
+        assert response.status_code == 200
+        assert issue.title in response.content.decode()
+        assert client.get(url).status_code == 200
