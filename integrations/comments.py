@@ -3,7 +3,7 @@ and plugin, opt-in (option `post_comments`), on the worker. Each plugin's `comme
 records the write first, so the tracker's event about the new comment is not shown back.
 
 A post that fails for good (the tracker refused it, it kept asking to slow down, nobody has a
-working connection) is recorded on the comment's activity, `data["post_failed"][provider]
+working connection, the broker could not be reached to start it) is recorded on the comment's activity, `data["post_failed"][provider]
 [task id] = {"title", "tracker", "reason"}`: the issue page says so under the comment, with a
 button that posts it again there (`comment_post_retried`). A post that succeeds clears it."""
 
@@ -59,16 +59,39 @@ def retry_issue_comment(
 def _queue(activity_id: int, provider: str, tasks: list[str] | None = None) -> None:
     try:
         post_comment.delay(activity_id, provider, tasks)
-    except Exception:  # the broker is down: the comment stays in Tasklink, said in the log
+    except Exception:  # the broker is down: the comment stays in Tasklink, and says so
         logger.exception("Could not queue posting comment %s to %s", activity_id, provider)
-        if tasks is not None:  # someone asked to try again: say it did not start
+        _not_started(activity_id, provider, tasks)
 
-            def not_started(data: dict[str, Any]) -> None:
-                for entry in ((data.get("post_failed") or {}).get(provider) or {}).values():
-                    entry.pop("retrying", None)
-                    entry["reason"] = "Tasklink could not start posting it. Try again in a moment."
 
-            update_data(Activity(pk=activity_id), not_started)
+NOT_STARTED = "Tasklink could not start posting it. Try again in a moment."
+
+
+def _not_started(activity_id: int, provider: str, tasks: list[str] | None) -> None:
+    """Record under the comment that its post did not start, on each linked task it was for
+    (`tasks` for a retry; every linked task for a new comment), so it can be tried again."""
+    from integrations.resolution import plugin_for
+
+    plugin = plugin_for(provider)
+    activity = Activity.objects.select_related("issue").filter(pk=activity_id).first()
+    if activity is None or plugin is None:
+        return
+    mappings = plugin.linked_tasks(activity.issue)
+    if tasks is not None:
+        mappings = mappings.filter(external_id__in=tasks)
+    linked = {mapping.external_id: mapping.title for mapping in mappings}
+    if not linked and tasks is None:
+        return
+
+    def not_started(data: dict[str, Any]) -> None:
+        for task in set(tasks or []) - set(linked):  # unlinked since: nothing to post to
+            _forget_failure(data, provider, task)
+        if linked:
+            entries = data.setdefault("post_failed", {}).setdefault(provider, {})
+            for task, title in linked.items():
+                entries[task] = {"title": title, "tracker": plugin.title, "reason": NOT_STARTED}
+
+    update_data(activity, not_started)
 
 
 @shared_task(bind=True, acks_late=True, ignore_result=True, max_retries=8)  # type: ignore[untyped-decorator]  # Celery has no types

@@ -9,7 +9,9 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from kombu.exceptions import OperationalError
 
+from integrations import comments
 from integrations.models import ExternalIssue
 from tests.support import EXISTING_TASK, HTMX, configure_asana, connect_identity, fault
 from tracker.models import Activity
@@ -186,3 +188,76 @@ def test_the_issue_page_costs_no_more_queries_with_a_failed_comment(
         page = owner_client.get(issue.get_absolute_url()).content.decode()
     assert page.count("Not posted to Asana") == 3
     assert len(failed.captured_queries) == len(fine.captured_queries)
+
+
+def break_the_broker(monkeypatch) -> None:
+    """Queuing a task fails from now on, as it does with Redis unreachable."""
+
+    def unreachable(*args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(comments.post_comment, "delay", unreachable)
+
+
+@pytest.fixture
+def broker_down(monkeypatch):
+    """The broker is down until `broker_down.undo()`."""
+    break_the_broker(monkeypatch)
+    return monkeypatch
+
+
+NOT_STARTED = comments.NOT_STARTED
+
+
+def test_a_comment_that_cannot_be_queued_says_so_and_can_be_tried_again(
+    posting, owner_client, issue, sandbox, broker_down, django_capture_on_commit_callbacks
+):
+    activity = write(owner_client, issue, "Hotfix is out", django_capture_on_commit_callbacks)
+    assert activity.data["post_failed"]["asana"][EXISTING_TASK] == {
+        "title": "Fix N+1",
+        "tracker": "Asana",
+        "reason": NOT_STARTED,
+    }
+    html = activity_html(owner_client, issue)
+    assert "commented: Hotfix is out" in html  # what the person wrote is kept
+    assert f"Not posted to Asana task “Fix N+1”: {NOT_STARTED}" in html
+    broker_down.undo()
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(retry_url(issue, activity))
+    assert texts_in_asana(sandbox).count("Hotfix is out") == 1
+    activity.refresh_from_db()
+    assert "post_failed" not in activity.data
+
+
+def test_a_retry_that_cannot_be_queued_says_so_again(
+    posting, owner_client, issue, sandbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    fault(sandbox, path=STORIES, method="POST", status=503, times=1)
+    activity = write(owner_client, issue, "Again", django_capture_on_commit_callbacks)
+    break_the_broker(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(retry_url(issue, activity))
+    activity.refresh_from_db()
+    failed = activity.data["post_failed"]["asana"][EXISTING_TASK]
+    assert failed["reason"] == NOT_STARTED and not failed.get("retrying")
+
+
+def test_a_comment_without_linked_tasks_records_nothing_when_the_broker_is_down(
+    owner, owner_client, issue, project, broker_down, django_capture_on_commit_callbacks
+):
+    configure_asana(project, options={"post_comments": True}, updated_by=owner)
+    activity = write(owner_client, issue, "Just a note", django_capture_on_commit_callbacks)
+    assert "post_failed" not in activity.data
+
+
+def test_a_retry_for_a_task_unlinked_since_drops_the_notice_with_the_broker_down(
+    posting, owner_client, issue, sandbox, monkeypatch, django_capture_on_commit_callbacks
+):
+    fault(sandbox, path=STORIES, method="POST", status=503, times=1)
+    activity = write(owner_client, issue, "Gone", django_capture_on_commit_callbacks)
+    posting.delete()
+    break_the_broker(monkeypatch)
+    with django_capture_on_commit_callbacks(execute=True):
+        owner_client.post(retry_url(issue, activity))
+    activity.refresh_from_db()
+    assert "post_failed" not in activity.data
