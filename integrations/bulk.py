@@ -27,6 +27,9 @@ from tracker.models import Issue
 MAX_ISSUES = 500
 # A 429 is waited out in place this many times per issue before the issue counts as failed.
 MAX_RATE_LIMITED = 10
+# Waits for a turn under Tasklink's own limiter (other runs and rules share the person's
+# quota) make no call, so they are not 429s; they end the issue only past this long.
+MAX_TURN_WAIT_SECONDS = 15 * 60
 TEMPLATE = "integrations/bulk.html"
 
 
@@ -124,14 +127,20 @@ def create_claimed(
     plugin: IssueTrackerPlugin, identity: Any, run: BulkRun, issue: Issue, options: dict[str, Any]
 ) -> tuple[str, str, str]:
     data = plugin.rule_task_data(issue, options)
-    for _ in range(MAX_RATE_LIMITED):
+    rate_limited = 0
+    deadline = time.monotonic() + MAX_TURN_WAIT_SECONDS
+    while rate_limited < MAX_RATE_LIMITED:
         wait = limits.take_call(identity)
         if wait:
+            if time.monotonic() + wait > deadline:
+                reason = f"Too many tasks were being sent to {plugin.title} at once"
+                return "failed", f"{reason}; try this one again later.", ""
             time.sleep(wait)
             continue
         try:
             mapping = claims.create_task(plugin, run, issue, run.user, identity, options, data)
         except ApiRateLimited as exc:
+            rate_limited += 1
             limits.throttled(identity, exc.retry_after or 1)
             continue  # the limiter waits it out
         except ApiError as exc:
