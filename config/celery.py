@@ -19,7 +19,7 @@ app.autodiscover_tasks()
 
 
 @worker_process_init.connect
-def freeze_startup_objects(**kwargs) -> None:
+def settle_pool_process(**kwargs) -> None:
     """Each pool process, once started, keeps Django's startup objects out of full garbage
     collections, as a gunicorn worker does (config/startup.py)."""
     from config.startup import freeze_startup_objects

@@ -3,9 +3,10 @@ and plugin, opt-in (option `post_comments`), on the worker. Each plugin's `comme
 records the write first, so the tracker's event about the new comment is not shown back.
 
 A post that fails for good (the tracker refused it, it kept asking to slow down, nobody has a
-working connection, the broker could not be reached to start it) is recorded on the comment's activity, `data["post_failed"][provider]
-[task id] = {"title", "tracker", "reason"}`: the issue page says so under the comment, with a
-button that posts it again there (`comment_post_retried`). A post that succeeds clears it."""
+working connection, the broker could not be reached to start it) is recorded on the comment's
+activity, `data["post_failed"][provider][task id] = {"title", "tracker", "reason"}`: the issue
+page says so under the comment, with a button that posts it again there
+(`comment_post_retried`). A post that succeeds clears it."""
 
 from __future__ import annotations
 
